@@ -1,0 +1,1 @@
+"""Discord front end: a thin adapter over `retrieval.service.AnswerService`."""

@@ -1,0 +1,1 @@
+"""Load, clean and chunk news articles; framework-free (no chromadb, no discord)."""

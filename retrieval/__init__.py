@@ -1,0 +1,1 @@
+"""Embed, index, search and answer over the corpus."""

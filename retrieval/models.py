@@ -1,0 +1,103 @@
+"""Typed, frozen results of search and answering, shared by every front end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Metadata constraints applied inside the search (Chroma `where` and the lexical mask)."""
+
+    source: str | None = None
+    agency: str | None = None
+    city: str | None = None
+    since: str | None = None  # inclusive ISO date
+    until: str | None = None  # inclusive ISO date
+
+    def is_empty(self) -> bool:
+        return not any((self.source, self.agency, self.city, self.since, self.until))
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A scored span of an article; `text == article.text[start:end]`."""
+
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One article-level search result with its best passages."""
+
+    article_id: str
+    title: str
+    source: str
+    agency: str
+    city: str
+    date: str
+    url: str
+    path: str
+    score: float
+    passages: tuple[Passage, ...] = ()
+    also_in: tuple[str, ...] = ()  # other outlets/article ids carrying the same wire story
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered, verifiable quote: `quote == article.text[start:end]`."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    agency: str
+    city: str
+    date: str
+    url: str
+    path: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    also_in: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What every front end shows: answer text with [n] markers, citations, or an abstention."""
+
+    question: str
+    language: str  # "ar" or "en"
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()
+    timings_ms: dict = field(default_factory=dict)
+    mode: str = "extractive"  # or "llm"
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "timings_ms": dict(self.timings_ms),
+            "mode": self.mode,
+            "warnings": list(self.warnings),
+        }

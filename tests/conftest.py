@@ -1,0 +1,32 @@
+"""Shared fixtures: the read-only data beside the repo, and deterministic fakes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("KHABAR_SHARED", REPO.parent / "shared")).resolve()
+SEED = SHARED / "corpus" / "seed" / "000_84ffc645cff79ea0.txt"
+SNN = SHARED / "data" / "saudinewsnet"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared not found at {SHARED}; tests read their data from there")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_path(shared_dir: Path) -> Path:
+    return SEED
+
+
+@pytest.fixture
+def fake_embedder():
+    from tests.fakes import HashEmbedder
+
+    return HashEmbedder()
