@@ -101,3 +101,12 @@ class Answer:
             "mode": self.mode,
             "warnings": list(self.warnings),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation, used to resolve follow-up questions."""
+
+    question: str
+    answer: str = ""
+    resolved_query: str = ""

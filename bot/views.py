@@ -1,0 +1,59 @@
+"""Buttons under an answer: more passages, and 👍/👎 feedback written to the feedback log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bot.embeds import NO_MENTIONS, send_kwargs
+from bot.feedback import FeedbackLog
+from bot.formatting import directional, has_more_passages, more_passages
+from bot.texts import t
+from retrieval.models import Answer
+
+log = logging.getLogger(__name__)
+
+
+class AnswerView(discord.ui.View):
+    """Holds the answer in memory for an hour so its buttons can act on it."""
+
+    def __init__(self, answer: Answer, feedback: FeedbackLog, *, lang: str, timeout: float = 3600):
+        super().__init__(timeout=timeout)
+        self.answer = answer
+        self.feedback = feedback
+        self.lang = lang
+        if has_more_passages(answer):
+            more = discord.ui.Button(label=t("button_more", lang), style=discord.ButtonStyle.secondary, emoji="📄")
+            more.callback = self.show_more
+            self.add_item(more)
+        for emoji, verdict in (("👍", "up"), ("👎", "down")):
+            button = discord.ui.Button(emoji=emoji, style=discord.ButtonStyle.secondary)
+            button.callback = self._vote(verdict)
+            self.add_item(button)
+
+    async def show_more(self, interaction: discord.Interaction) -> None:
+        messages = more_passages(self.answer, lang=self.lang).messages
+        await interaction.response.send_message(ephemeral=True, **send_kwargs(messages[0]))
+        for message in messages[1:]:
+            await interaction.followup.send(ephemeral=True, **send_kwargs(message))
+
+    def _vote(self, verdict: str):
+        async def callback(interaction: discord.Interaction) -> None:
+            where = "dm" if interaction.guild_id is None else "guild"
+            await asyncio.to_thread(self.feedback.record, self.answer, verdict, interaction.user.id, where=where)
+            log.info("feedback %s recorded", verdict)
+            await interaction.response.send_message(
+                directional(t("thanks", self.lang), self.lang), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+        return callback
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        log.error("button %r failed", getattr(item, "label", item), exc_info=error)
+        message = directional(t("error", self.lang), self.lang)
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

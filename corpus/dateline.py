@@ -1,0 +1,125 @@
+"""Parse news datelines such as `بكين 31 ديسمبر 2020 (شينخوا)` or `BEIJING, Dec. 31 (Xinhua) --`."""
+
+from __future__ import annotations
+
+import re
+
+from corpus.dates import MONTH_TOKEN, iso_date, month_number, to_int
+from corpus.models import Dateline
+from corpus.normalize import normalize_arabic
+
+_HEAD_CHARS = 300  # a dateline lives at the very start; never scan a whole article
+
+# Wire agencies recognised without parentheses (`الرياض - واس`); in parentheses anything short is accepted.
+_KNOWN_AGENCIES = [
+    "واس", "شينخوا", "رويترز", "أ ف ب", "ا ف ب", "أ.ف.ب", "ا.ف.ب", "فرانس برس", "أ ب", "ا ب", "د ب أ", "د.ب.أ",
+    "الأناضول", "الاناضول", "سبأ", "وام", "كونا", "بنا", "قنا", "العمانية", "سانا", "بترا", "وفا", "أ ش أ", "ا ش ا",
+    "يو بي آي", "يونا", "الألمانية", "الفرنسية", "أسوشيتد برس", "اسوشيتد برس", "إرنا", "ارنا", "تاس", "سبوتنيك",
+    "AFP", "Reuters", "AP", "Xinhua", "SPA", "WAM", "KUNA", "dpa", "UPI", "Anadolu",
+]
+_AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+") for a in _KNOWN_AGENCIES), key=len, reverse=True))
+
+_D = r"[0-9\u0660-\u0669\u06f0-\u06f9]"
+# City: 1-4 words of letters (Arabic or Latin), no digits.
+_CITY = r"(?P<city>[^\W\d_](?:[^\W\d_]|['’\-\.])*(?:[ \t]+[^\W\d_](?:[^\W\d_]|['’\-\.])*){0,2}?)"
+_DASH = r"[-–—ـ]{1,2}"
+_SEP = rf"(?:[ \t]*(?:[,،:]|{_DASH})?[ \t]*)"
+_DATE_AR = rf"(?P<day>{_D}{{1,2}})[ \t]+(?P<month>{MONTH_TOKEN})(?:[ \t]*[/\\][ \t]*(?P<month2>{MONTH_TOKEN}))?(?:[ \t]*[,،]?[ \t]*(?P<year>{_D}{{4}}))?"
+_DATE_EN = rf"(?P<month_en>[A-Za-z]{{3,9}}\.?)[ \t]+(?P<day_en>\d{{1,2}})(?:[ \t]*,?[ \t]*(?P<year_en>\d{{4}}))?"
+_KNOWN_RE = re.compile(rf"(?:{_AGENCY_ALT})", re.I)
+_PAREN_AGENCY = r"\((?P<agency>[^()\n]{1,40})\)"
+_BARE_AGENCY = rf"(?<![\w\u0600-\u06ff])(?P<agency2>{_AGENCY_ALT})(?![\w\u0600-\u06ff])"
+_TAIL = rf"(?:[ \t]*(?:{_DASH}|:)+)?[ \t]*"
+
+_PATTERNS = [
+    # CITY [sep] DATE [sep] (AGENCY) | CITY [sep] DATE [sep] AGENCY-known | CITY [sep] DATE :|-|newline
+    re.compile(rf"^\s*{_CITY}{_SEP}(?:{_DATE_AR}|{_DATE_EN}){_SEP}(?:{_PAREN_AGENCY}|{_BARE_AGENCY})?{_TAIL}"),
+    # AGENCY-known - CITY (COUNTRY):   e.g. `رويترز- بنغازي (ليبيا):`
+    re.compile(rf"^\s*{_BARE_AGENCY}[ \t]*{_DASH}[ \t]*{_CITY}(?:[ \t]*\((?P<country>[^()\n:/]{{1,30}})\))?[ \t]*(?::|{_DASH})[ \t]*"),
+    # CITY (AGENCY) | CITY - AGENCY-known
+    re.compile(rf"^\s*{_CITY}(?:{_SEP}{_PAREN_AGENCY}|[ \t]*{_DASH}[ \t]*{_BARE_AGENCY}){_TAIL}"),
+]
+
+# Words that start ordinary sentences and must never be taken for a city.
+_NOT_CITY = {
+    normalize_arabic(w)
+    for w in (
+        "في", "من", "منذ", "يوم", "حتى", "قبل", "بعد", "خلال", "على", "إلى", "عن", "مع", "وفي", "ومن", "أكد", "قال",
+        "أعلن", "ذكرت", "ذكر", "أفادت", "أفاد", "اليوم", "أمس", "غدا", "هذا", "هذه", "تم", "كان", "كانت",
+        "On", "In", "At", "By", "The", "From", "Since", "Until", "On", "As", "Of",
+    )
+}
+
+
+def parse_dateline(text: str, *, year: int | None = None) -> Dateline | None:
+    """City, ISO date and agency of a leading dateline; `year` fills in datelines that omit it."""
+    head = text[:_HEAD_CHARS]
+    for pattern in _PATTERNS:
+        m = pattern.match(head)
+        if m is None:
+            continue
+        dateline = _from_match(m, year)
+        if dateline is not None:
+            return dateline
+    return None
+
+
+def _from_match(m: re.Match[str], default_year: int | None) -> Dateline | None:
+    g = m.groupdict()
+    city = g["city"].strip(" \t-.'’")
+    agency = (g.get("agency") or g.get("agency2") or "").strip()
+    if not city or normalize_arabic(city.split()[0]) in {w.lower() for w in _NOT_CITY}:
+        return None
+    extra: dict = {}
+    date = ""
+    has_date = bool(g.get("day") or g.get("day_en"))
+    if has_date:
+        month_raw = g.get("month") or g.get("month_en") or ""
+        month = month_number(month_raw)
+        if month is None:
+            return None
+        if g.get("month2") and month_number(g["month2"]) is None:
+            return None
+        day = to_int(g.get("day") or g.get("day_en") or "0")
+        year_raw = g.get("year") or g.get("year_en")
+        if year_raw:
+            date = iso_date(to_int(year_raw), month, day)
+        elif default_year is not None:
+            date = iso_date(default_year, month, day)
+        else:
+            extra = {"month": month, "day": day}
+    if not agency and not has_date:
+        return None
+    if not agency and has_date and not _ends_cleanly(m):
+        return None
+    if has_date and not date and not extra:
+        return None  # e.g. 31 February
+    if agency and not _plausible_agency(agency):
+        return None
+    if not has_date and not _KNOWN_RE.fullmatch(agency) and not _ends_with_separator(m):
+        return None  # "Apple (AAPL) stock" is prose; "LONDON (Reuters) -" is a dateline
+    if g.get("country"):
+        extra = {**extra, "country": g["country"].strip()}
+    return Dateline(city=city, date=date, agency=agency, end=m.end(), extra=extra)
+
+
+def _ends_with_separator(m: re.Match[str]) -> bool:
+    return m.group(0).rstrip(" \t").endswith((":", "-", "–", "—", "ـ"))
+
+
+def _ends_cleanly(m: re.Match[str]) -> bool:
+    """A dateline without an agency must be followed by a separator or a line break, not running prose."""
+    matched = m.group(0).rstrip(" \t")
+    rest = m.string[m.end():]
+    return matched.endswith((":", "-", "–", "—", "ـ", ",", "،")) or rest.startswith("\n") or not rest.strip()
+
+
+def _plausible_agency(agency: str) -> bool:
+    """Parenthesised agencies are short names, not weekdays or asides like (الخميس)."""
+    words = agency.split()
+    if not 1 <= len(words) <= 4:
+        return False
+    weekday = {"السبت", "الاحد", "الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه"}
+    if normalize_arabic(agency) in weekday or month_number(agency) is not None:
+        return False
+    return not any(ch.isdigit() or ch in ":/=@#" for ch in agency)

@@ -1,0 +1,5 @@
+import sys
+
+from khabar.cli import main
+
+sys.exit(main())

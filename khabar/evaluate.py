@@ -1,0 +1,135 @@
+"""`khabar eval squad`: retrieval quality and latency on SQuAD-format sets, with distractors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from corpus.ids import content_hash
+from corpus.models import Article
+from khabar.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def load_squad(path: str | Path) -> tuple[list[Article], list[tuple[str, str, str]]]:
+    """Paragraphs as articles, and (question_id, question, gold_article_id) triples."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    stem = Path(path).stem.replace(".", "-")
+    articles, questions = [], []
+    for di, doc in enumerate(data["data"]):
+        for pi, para in enumerate(doc["paragraphs"]):
+            aid = f"squad-{di}-{pi}"
+            text = para["context"].strip()
+            art = Article(article_id=aid, text=text, title=str(doc.get("title", "")).replace("_", " "),
+                          source="squad", path=f"{path}#{di}/{pi}")
+            articles.append(Article(**{**_fields(art), "content_hash": content_hash(art)}))
+            for qa in para["qas"]:
+                questions.append((qa["id"], qa["question"].strip(), aid))
+    del stem
+    return articles, questions
+
+
+def _fields(a: Article) -> dict:
+    return {f: getattr(a, f) for f in a.__slots__}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None = None, distractors=(),
+                   modes: str = "all", limit: int = 0, k: int = 10, home: Path | None = None) -> dict:
+    """Index contexts + distractors into a throwaway home (or `home`) and score each mode."""
+    from khabar.app import build_service, load_embedder_from, open_index
+
+    ctx_articles, ctx_questions = load_squad(contexts)
+    gold_by_qid = {qid: gold for qid, _, gold in ctx_questions}
+    if questions and Path(questions).resolve() != Path(contexts).resolve():
+        _, q_list = load_squad(questions)
+        qs = [(qid, q, gold_by_qid[qid]) for qid, q, _ in q_list if qid in gold_by_qid]
+    else:
+        qs = ctx_questions
+    if limit:
+        qs = qs[:limit]
+    mode_list = ["dense", "lexical", "rrf", "hybrid"] if modes == "all" else [modes]
+
+    tmp = None
+    if home is None:
+        tmp = tempfile.TemporaryDirectory(prefix="khabar-eval-")
+        home = Path(tmp.name)
+    try:
+        s = settings.model_copy(update={"khabar_home": Path(home), "chroma_host": ""})
+        embedder = load_embedder_from(s)
+        index = open_index(s, embedder=embedder)
+        service = build_service(s, index=index)
+        from retrieval.ingest import Indexer  # noqa: F401  (ingest below goes through the service's indexer)
+
+        t = time.perf_counter()
+        rep_d = service.indexer.ingest(list(distractors)) if distractors else None
+        _ingest_articles(service.indexer, ctx_articles)
+        ingest_s = time.perf_counter() - t
+        n_distractors = service.stats()["articles"] - len(ctx_articles)
+        result = {"contexts": len(ctx_articles), "questions": len(qs), "distractor_articles": n_distractors,
+                  "ingest_seconds": round(ingest_s, 1), "modes": {}}
+        if rep_d is not None:
+            result["distractor_errors"] = rep_d.failed
+        qvecs = embedder.embed_queries([q for _, q, _ in qs]) if qs else []
+        for mode in mode_list:
+            ranks, lat = [], []
+            for i, (_, q, gold) in enumerate(qs):
+                t = time.perf_counter()
+                hits = service.searcher.search(q, k=k, mode=mode,
+                                               query_vector=None if mode == "lexical" else qvecs[i])
+                lat.append((time.perf_counter() - t) * 1000)
+                ids = [h.article_id for h in hits]
+                ranks.append(ids.index(gold) + 1 if gold in ids else 0)
+            # Latency with the query embedding included, measured on a sample.
+            sample = qs[: min(len(qs), 100)]
+            full_lat = []
+            for _, q, _ in sample:
+                t = time.perf_counter()
+                service.searcher.search(q, k=k, mode=mode)
+                full_lat.append((time.perf_counter() - t) * 1000)
+            n = max(len(ranks), 1)
+            result["modes"][mode] = {
+                "recall@1": round(sum(1 for r in ranks if r == 1) / n, 4),
+                "recall@5": round(sum(1 for r in ranks if 1 <= r <= 5) / n, 4),
+                "mrr@10": round(sum(1.0 / r for r in ranks if 1 <= r <= 10) / n, 4),
+                "p50_ms": round(statistics.median(full_lat), 2) if full_lat else 0.0,
+                "p95_ms": round(_percentile(full_lat, 0.95), 2),
+            }
+        return result
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _ingest_articles(indexer, articles: list[Article]) -> None:
+    """Index in-memory articles through the same batch path the file ingest uses."""
+    from corpus.chunking import chunk_article
+    from corpus.fingerprint import simhash64
+    from corpus.normalize import normalize_arabic
+    from retrieval.ingest import IngestReport, _Batch
+
+    known = indexer.manifest.hashes()
+    todo = [a for a in articles if known.get(a.article_id) != a.content_hash]
+    rep = IngestReport()
+    timings = {k: 0.0 for k in ("load_chunk", "embed", "chroma", "manifest", "lexical")}
+    batch = []
+    for a in todo:
+        chunks = chunk_article(a, indexer.embedder.count_tokens, indexer.max_tokens, indexer.overlap_tokens)
+        batch.append((a, chunks, simhash64(normalize_arabic(a.text)), a.article_id in known))
+        if len(batch) >= 64:
+            indexer._write_batch(_Batch(batch), rep, timings)
+            batch = []
+    if batch:
+        indexer._write_batch(_Batch(batch), rep, timings)
+    indexer.lexical.save()

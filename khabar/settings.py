@@ -1,0 +1,67 @@
+"""Settings from the environment and `.env`, built once at the entry point via `get_settings()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("khabar"))
+
+
+def default_model_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("khabar")) / "models"
+
+
+class Settings(BaseSettings):
+    """Every Khabar setting; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # index and models
+    khabar_home: Path = Field(default_factory=default_home)
+    khabar_model_dir: Path = Field(default_factory=default_model_dir)
+    khabar_embedding_model: str = "intfloat/multilingual-e5-small"
+    khabar_embedding_backend: str = "auto"  # auto | onnx | torch
+    khabar_max_seq_length: int = 256
+    khabar_threads: int = 0  # 0 = number of cores
+    khabar_corpus_path: str = ""  # what /reindex and `khabar ingest` with no PATH ingest
+    khabar_collection: str = "khabar"
+
+    # Chroma server mode (empty host = embedded PersistentClient under KHABAR_HOME)
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    chroma_auth_token: SecretStr | None = None
+    chroma_auth_header: str = "Authorization"  # or X-Chroma-Token
+
+    # answers
+    khabar_llm: str = ""  # "", "openai:<model>", "ollama:<model>"
+    khabar_llm_timeout: float = 30.0
+    openai_base_url: str = ""
+    openai_api_key: SecretStr | None = None
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    khabar_max_question_chars: int = 1000
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+    discord_allowed_channels: str = ""  # comma-separated channel ids; empty = all
+    discord_user_cooldown_s: float = 10.0
+    discord_guild_concurrency: int = 4
+    discord_admin_role: str = ""  # role name that may /reindex besides Manage Server
+
+    log_level: str = "INFO"
+
+    @property
+    def allowed_channel_ids(self) -> frozenset[int]:
+        return frozenset(int(x) for x in self.discord_allowed_channels.replace(" ", "").split(",") if x)
+
+
+def get_settings(**overrides) -> Settings:
+    """Build settings now (never at import time) so tests and CLIs can override them."""
+    return Settings(**overrides)

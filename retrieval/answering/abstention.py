@@ -1,0 +1,75 @@
+"""When to say "not in the corpus": raw e5 cosine cannot tell, so several weaker signals are combined."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFeatures:
+    """Evidence signals for one question, exposed so the abstention thresholds can be calibrated."""
+
+    n_hits: int = 0
+    n_sentences: int = 0  # candidate sentences scored
+    question_terms: int = 0  # distinct content terms in the question
+    top_score: float = 0.0  # fused score of the first hit
+    top_dense: float = 0.0  # dense cosine of the first hit (hit.dense_score, else its best passage score)
+    dense_margin: float = 0.0  # top1 - top2 dense cosine over hits (0 with one hit)
+    sentence_dense: float = 0.0  # best sentence's cosine to the question
+    sentence_peak: float = 0.0  # best sentence cosine minus the median candidate cosine (a real answer stands out)
+    lexical_overlap: float = 0.0  # share of question terms found in the chosen sentences (normalised, stemmed)
+    lexical_best: float = 0.0  # share of question terms found in the best sentence alone
+    agreement: float = 0.0  # share of the top-3 sentences that come from the best sentence's article
+    cross_lingual: bool = False  # question and evidence in different languages (lexical overlap is then meaningless)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class AbstentionPolicy:
+    """Threshold gates over `AnswerFeatures`; `decide` returns True when the answer must abstain.
+
+    Defaults are set for multilingual-e5-small cosines (answerable sentences ~0.82-0.92, unrelated ~0.72-0.80)
+    and are meant to be recalibrated on XQuAD/ARCD; every gate can be disabled by setting it to 0.
+    Same language: the question's content terms must be covered (`min_overlap`), which rejects off-corpus
+    questions whose dense score is high only because news prose is generic. Cross-lingual: lexical overlap is
+    unavailable, so the best sentence must score high (`min_sentence_dense_cross`) and stand out from the
+    other candidates (`min_peak_cross`).
+    """
+
+    min_overlap: float = 0.6
+    min_best_overlap: float = 0.34
+    min_sentence_dense: float = 0.0
+    min_sentence_dense_cross: float = 0.83
+    min_peak_cross: float = 0.02
+    min_agreement_cross: float = 0.0
+    min_question_terms: int = 1
+
+    def reasons(self, f: AnswerFeatures) -> list[str]:
+        """Every gate the features fail (empty list = answer)."""
+        out: list[str] = []
+        if f.n_hits == 0 or f.n_sentences == 0:
+            out.append("no candidate sentences")
+            return out
+        if f.question_terms < self.min_question_terms:
+            out.append("question has no content terms")
+        if f.sentence_dense < self.min_sentence_dense:
+            out.append(f"sentence_dense {f.sentence_dense:.3f} < {self.min_sentence_dense}")
+        if f.cross_lingual:
+            if f.sentence_dense < self.min_sentence_dense_cross:
+                out.append(f"cross-lingual sentence_dense {f.sentence_dense:.3f} < {self.min_sentence_dense_cross}")
+            if f.sentence_peak < self.min_peak_cross:
+                out.append(f"cross-lingual sentence_peak {f.sentence_peak:.3f} < {self.min_peak_cross}")
+            if f.agreement < self.min_agreement_cross:
+                out.append(f"cross-lingual agreement {f.agreement:.2f} < {self.min_agreement_cross}")
+        else:
+            if f.lexical_overlap < self.min_overlap:
+                out.append(f"lexical_overlap {f.lexical_overlap:.2f} < {self.min_overlap}")
+            if f.lexical_best < self.min_best_overlap:
+                out.append(f"lexical_best {f.lexical_best:.2f} < {self.min_best_overlap}")
+        return out
+
+    def decide(self, features: AnswerFeatures) -> bool:
+        """True when the evidence is too weak and the answer should abstain."""
+        return bool(self.reasons(features))

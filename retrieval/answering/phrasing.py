@@ -1,0 +1,70 @@
+"""The fixed sentences that frame an answer, in Arabic and English (quotes themselves stay in the article's language)."""
+
+from __future__ import annotations
+
+OUTLETS = {  # SaudiNewsNet source ids -> (Arabic, English) display names
+    "aawsat": ("الشرق الأوسط", "Asharq Al-Awsat"),
+    "aleqtisadiya": ("الاقتصادية", "Al-Eqtisadiya"),
+    "aljazirah": ("الجزيرة", "Al-Jazirah"),
+    "almadina": ("المدينة", "Al-Madina"),
+    "alriyadh": ("الرياض", "Al-Riyadh"),
+    "alwatan": ("الوطن", "Al-Watan"),
+    "alweeam": ("الوئام", "Al-Weeam"),
+    "alyaum": ("اليوم", "Al-Yaum"),
+    "arreyadi": ("الرياضي", "Arreyadi"),
+    "arreyadiyah": ("الرياضية", "Arreyadiyah"),
+    "okaz": ("عكاظ", "Okaz"),
+    "sabq": ("سبق", "Sabq"),
+    "was": ("واس", "Saudi Press Agency"),
+    "3alyoum": ("عين اليوم", "Ain Alyoum"),
+}
+
+_TEXT = {
+    "ar": {
+        "first": "بحسب {label}: {quote} [{n}]",
+        "same": "وجاء فيه أيضاً: {quote} [{n}]",
+        "other": "وبحسب {label}: {quote} [{n}]",
+        "abstain": "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال.",
+        "abstain_related": "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال. هذه أقرب المقاطع التي عثرت عليها، للاطلاع فقط:",
+        "quote": "«{}»",
+        "article": "المقال",
+        "dated": "{label} ({date})",
+    },
+    "en": {
+        "first": "According to {label}: {quote} [{n}]",
+        "same": "It also says: {quote} [{n}]",
+        "other": "{label} reports: {quote} [{n}]",
+        "abstain": "I could not find an answer to this in the indexed articles.",
+        "abstain_related": "I could not find an answer to this in the indexed articles. The closest passages are listed as related, for reference only:",
+        "quote": "“{}”",
+        "article": "the article",
+        "dated": "{label} ({date})",
+    },
+}
+
+
+def phrase(language: str, key: str) -> str:
+    return _TEXT["ar" if language == "ar" else "en"][key]
+
+
+def source_label(language: str, source: str, agency: str, title: str, date: str) -> str:
+    """How the answer names where a quote comes from: outlet, else wire agency, else the article's title."""
+    lang = "ar" if language == "ar" else "en"
+    if source:
+        names = OUTLETS.get(source.lower())
+        label = (names[0] if lang == "ar" else names[1]) if names else source
+    elif agency:
+        label = agency
+    elif title:
+        label = phrase(lang, "quote").format(title.strip()[:80])
+    else:
+        label = phrase(lang, "article")
+    return phrase(lang, "dated").format(label=label, date=date) if date else label
+
+
+def quoted(language: str, text: str) -> str:
+    return phrase(language, "quote").format(text)
+
+
+def abstention_text(language: str, has_related: bool) -> str:
+    return phrase(language, "abstain_related" if has_related else "abstain")

@@ -1,0 +1,256 @@
+"""Incremental, resumable ingest: load → chunk → embed → Chroma → manifest commit → BM25.
+
+Order matters for crash safety: vectors are upserted (idempotent ids) before the manifest row
+commits, and the lexical index is reconciled against the manifest on every run, so a kill at any
+point leaves nothing duplicated or orphaned, and a rerun embeds only what is not yet stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.chunking import chunk_article
+from corpus.fingerprint import simhash64
+from corpus.loaders import iter_articles
+from corpus.models import Article, Chunk, LoadError
+from corpus.normalize import normalize_arabic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; `khabar ingest --json` prints it."""
+
+    articles_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks_added: int = 0
+    chunks_reused: int = 0
+    errors: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["seconds"] = round(self.seconds, 3)
+        d["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        return d
+
+
+@dataclass
+class _Batch:
+    items: list[tuple[Article, list[Chunk], int, bool]]  # article, chunks, simhash, is_update
+
+
+def _base_file(path: str) -> str:
+    return path.split("!", 1)[0].split("#", 1)[0]
+
+
+class Indexer:
+    """Keeps Chroma, the manifest and the lexical index in step."""
+
+    def __init__(self, *, store, manifest, lexical, embedder, max_tokens: int | None = None,
+                 overlap_tokens: int = 32, batch_chunks: int = 256, save_every_s: float = 30.0):
+        self.store = store
+        self.manifest = manifest
+        self.lexical = lexical
+        self.embedder = embedder
+        budget = getattr(embedder, "passage_token_budget", None) or (embedder.max_seq_length - 8)
+        self.max_tokens = min(max_tokens or budget, budget)
+        self.overlap_tokens = overlap_tokens
+        self.batch_chunks = batch_chunks
+        self.save_every_s = save_every_s
+        self._write_lock = threading.Lock()
+
+    # -- consistency -----------------------------------------------------------------------
+    def reconcile_lexical(self) -> tuple[int, int]:
+        """Make the lexical index hold exactly the manifest's chunks; returns (added, removed)."""
+        rows = list(self.manifest.iter_chunk_rows())
+        want = {r[0]: r for r in rows}
+        orphans = [cid for cid in list(self.lexical.chunk_ids) + [p[0] for p in self.lexical._pending]
+                   if cid not in want and cid in self.lexical]
+        self.lexical.remove(orphans)
+        missing = [r for cid, r in want.items() if cid not in self.lexical]
+        if missing:
+            texts = self.manifest.chunk_texts([r[0] for r in missing])
+            self.lexical.add([r[0] for r in missing], [r[1] for r in missing], [texts[r[0]] for r in missing])
+        if orphans or missing:
+            log.info("lexical index reconciled: %d added, %d orphans removed", len(missing), len(orphans))
+            self.lexical.save()
+        return len(missing), len(orphans)
+
+    # -- ingest ----------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], *, prune: bool = False,
+               progress: Callable[[dict], None] | None = None,
+               stop: threading.Event | None = None) -> IngestReport:
+        with self._write_lock:
+            return self._ingest(paths, prune=prune, progress=progress, stop=stop or threading.Event())
+
+    def _ingest(self, paths, *, prune, progress, stop) -> IngestReport:
+        t0 = time.perf_counter()
+        rep = IngestReport()
+        timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0}
+        self.reconcile_lexical()
+        known = self.manifest.hashes()
+        seen: set[str] = set()
+        q: queue.Queue = queue.Queue(maxsize=3)
+        failure: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                pending: list[tuple[Article, list[Chunk], int, bool]] = []
+                n_chunks = 0
+                t = time.perf_counter()
+                for item in iter_articles(paths):
+                    if stop.is_set():
+                        break
+                    if isinstance(item, LoadError):
+                        rep.failed += 1
+                        rep.errors.append({"path": item.path, "reason": item.reason})
+                        log.warning("skipped %s: %s", item.path, item.reason)
+                        continue
+                    rep.articles_seen += 1
+                    if item.article_id in seen:
+                        rep.errors.append({"path": item.path, "reason": f"duplicate article id {item.article_id}"})
+                        continue
+                    seen.add(item.article_id)
+                    old = known.get(item.article_id)
+                    if old == item.content_hash:
+                        rep.unchanged += 1
+                        continue
+                    chunks = chunk_article(item, self.embedder.count_tokens, self.max_tokens, self.overlap_tokens)
+                    if not chunks:
+                        rep.failed += 1
+                        rep.errors.append({"path": item.path, "reason": "no indexable text"})
+                        continue
+                    pending.append((item, chunks, simhash64(normalize_arabic(item.text)), old is not None))
+                    n_chunks += len(chunks)
+                    if n_chunks >= self.batch_chunks:
+                        timings["load_chunk"] += time.perf_counter() - t
+                        q.put(_Batch(pending))
+                        t = time.perf_counter()
+                        pending, n_chunks = [], 0
+                timings["load_chunk"] += time.perf_counter() - t
+                if pending:
+                    q.put(_Batch(pending))
+            except BaseException as exc:  # surfaced in the consumer thread
+                failure.append(exc)
+            finally:
+                q.put(None)
+
+        producer = threading.Thread(target=produce, name="khabar-ingest-loader", daemon=True)
+        producer.start()
+        last_save = time.perf_counter()
+        try:
+            while True:
+                batch = q.get()
+                if batch is None:
+                    break
+                self._write_batch(batch, rep, timings)
+                if progress:
+                    progress({"articles": rep.added + rep.updated + rep.unchanged, "seen": rep.articles_seen,
+                              "chunks": rep.chunks_added + rep.chunks_reused, "failed": rep.failed,
+                              "elapsed": time.perf_counter() - t0})
+                if time.perf_counter() - last_save > self.save_every_s:
+                    t = time.perf_counter()
+                    self.lexical.save()
+                    timings["lexical"] += time.perf_counter() - t
+                    last_save = time.perf_counter()
+            if failure:
+                raise failure[0]
+            if prune and not stop.is_set():
+                rep.removed = self._prune(paths, seen)
+        except KeyboardInterrupt:
+            rep.interrupted = True
+            stop.set()
+            raise
+        finally:
+            stop.set()
+            while producer.is_alive():
+                try:
+                    q.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            t = time.perf_counter()
+            if self.lexical.dirty:
+                self.lexical.save()
+            timings["lexical"] += time.perf_counter() - t
+            rep.seconds = time.perf_counter() - t0
+            rep.timings = timings
+        return rep
+
+    def _write_batch(self, batch: _Batch, rep: IngestReport, timings: dict[str, float]) -> None:
+        items = batch.items
+        flat: list[tuple[Article, Chunk]] = [(a, c) for a, chunks, _, _ in items for c in chunks]
+        t = time.perf_counter()
+        stored = self.store.stored_hashes([c.chunk_id for _, c in flat])
+        todo = [(a, c) for a, c in flat if stored.get(c.chunk_id) != a.content_hash]
+        timings["chroma"] += time.perf_counter() - t
+        if todo:
+            t = time.perf_counter()
+            vecs = self.embedder.embed_passages([c.text for _, c in todo])
+            timings["embed"] += time.perf_counter() - t
+            t = time.perf_counter()
+            self.store.upsert_many(todo, np.asarray(vecs))
+            timings["chroma"] += time.perf_counter() - t
+        rep.chunks_added += len(todo)
+        rep.chunks_reused += len(flat) - len(todo)
+        stale: list[str] = []
+        for a, chunks, _, is_update in items:
+            if is_update:
+                new_ids = {c.chunk_id for c in chunks}
+                stale.extend(cid for cid in self.manifest.chunk_ids_of(a.article_id) if cid not in new_ids)
+        t = time.perf_counter()
+        self.manifest.commit_articles([(a, chunks, sh) for a, chunks, sh, _ in items])
+        timings["manifest"] += time.perf_counter() - t
+        if stale:
+            t = time.perf_counter()
+            self.store.delete(stale)
+            timings["chroma"] += time.perf_counter() - t
+        t = time.perf_counter()
+        self.lexical.remove(stale)
+        self.lexical.add([c.chunk_id for _, c in flat], [a.article_id for a, _ in flat], [c.text for _, c in flat])
+        timings["lexical"] += time.perf_counter() - t
+        for _, _, _, is_update in items:
+            if is_update:
+                rep.updated += 1
+            else:
+                rep.added += 1
+
+    def _prune(self, paths: Sequence[str | Path], seen: set[str]) -> int:
+        """Remove articles under the ingested roots that this run no longer found."""
+        roots = [str(Path(p).resolve()) for p in paths]
+        gone: list[str] = []
+        for aid, path in self.manifest.paths().items():
+            if aid in seen:
+                continue
+            base = str(Path(_base_file(path)).resolve()) if path else ""
+            under = any(base == r or base.startswith(r.rstrip("/") + "/") for r in roots)
+            if under or (base and not Path(base).exists()):
+                gone.append(aid)
+        self.remove_articles(gone)
+        return len(gone)
+
+    def remove_articles(self, article_ids: Iterable[str]) -> None:
+        ids = list(article_ids)
+        for aid in ids:
+            chunk_ids = self.manifest.chunk_ids_of(aid)
+            self.manifest.delete_articles([aid])
+            self.store.delete(chunk_ids)
+            self.store.delete_article(aid)
+            self.lexical.remove(chunk_ids)
+        if ids:
+            self.lexical.save()

@@ -1,0 +1,245 @@
+"""BM25 over Arabic-normalised, stemmed terms, persisted as one `.npz` (no pickle) beside Chroma.
+
+Term counts are stored per chunk so the index updates incrementally; BM25 weights are derived
+on load. The set of chunk ids is reconciled against the manifest, so it never keeps orphans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from retrieval.analysis import terms as default_terms
+from retrieval.errors import IndexCorruptError
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+class LexicalIndex:
+    """An incrementally updatable BM25 index over chunks."""
+
+    def __init__(self, path: Path | None = None, *, analyzer: Callable[[str], list[str]] = default_terms,
+                 k1: float = 1.2, b: float = 0.75):
+        self.path = Path(path) if path else None
+        self.analyzer = analyzer
+        self.k1, self.b = k1, b
+        self._lock = threading.RLock()
+        self.vocab: dict[str, int] = {}
+        self.chunk_ids: list[str] = []
+        self.article_ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._counts = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._pending: list[tuple[str, str, dict[int, int]]] = []
+        self._deleted: set[int] = set()
+        self._weights: sp.csc_matrix | None = None
+        self._article_code: dict[str, int] = {}
+        self._row_codes = np.zeros(0, dtype=np.int32)
+        self.dirty = False
+
+    # -- building --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def __contains__(self, chunk_id: str) -> bool:
+        return chunk_id in self._row_of
+
+    def add(self, chunk_ids: Sequence[str], article_ids: Sequence[str], texts: Sequence[str]) -> None:
+        with self._lock:
+            for cid, aid, text in zip(chunk_ids, article_ids, texts):
+                if cid in self._row_of:
+                    self._deleted.add(self._row_of.pop(cid))
+                tf: dict[int, int] = {}
+                for t in self.analyzer(text):
+                    j = self.vocab.setdefault(t, len(self.vocab))
+                    tf[j] = tf.get(j, 0) + 1
+                self._pending.append((cid, aid, tf))
+                self._row_of[cid] = len(self.chunk_ids) + len(self._pending) - 1
+            self._weights = None
+            self.dirty = True
+
+    def remove(self, chunk_ids: Iterable[str]) -> None:
+        with self._lock:
+            for cid in chunk_ids:
+                row = self._row_of.pop(cid, None)
+                if row is not None:
+                    self._deleted.add(row)
+                    self._weights = None
+                    self.dirty = True
+
+    def _consolidate(self) -> None:
+        """Fold pending rows in and drop deleted ones."""
+        if not self._pending and not self._deleted:
+            return
+        n_old = len(self.chunk_ids)
+        ids = self.chunk_ids + [p[0] for p in self._pending]
+        arts = self.article_ids + [p[1] for p in self._pending]
+        nv = len(self.vocab)
+        old = self._counts
+        if old.shape[1] < nv:
+            old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], nv))
+        rows, cols, vals = [], [], []
+        for i, (_, _, tf) in enumerate(self._pending):
+            for j, c in tf.items():
+                rows.append(i)
+                cols.append(j)
+                vals.append(c)
+        new = sp.csr_matrix((np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+                            shape=(len(self._pending), nv))
+        counts = sp.vstack([old, new], format="csr") if n_old else new
+        if self._deleted:
+            keep = np.ones(len(ids), dtype=bool)
+            keep[list(self._deleted)] = False
+            counts = counts[keep]
+            ids = [c for c, k in zip(ids, keep) if k]
+            arts = [a for a, k in zip(arts, keep) if k]
+        self._counts = counts.tocsr()
+        self.chunk_ids, self.article_ids = ids, arts
+        self._row_of = {c: i for i, c in enumerate(ids)}
+        self._pending, self._deleted = [], set()
+        self._weights = None
+
+    def _ensure_weights(self) -> None:
+        with self._lock:
+            self._consolidate()
+            if self._weights is not None:
+                return
+            counts = self._counts
+            n = counts.shape[0]
+            if n == 0:
+                self._weights = sp.csc_matrix((0, len(self.vocab)), dtype=np.float32)
+                return
+            dl = np.asarray(counts.sum(axis=1)).ravel()
+            avgdl = float(dl.mean()) or 1.0
+            df = np.bincount(counts.indices, minlength=counts.shape[1])
+            idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+            tf = counts.data
+            row_len = np.repeat(dl, np.diff(counts.indptr))
+            denom = tf + self.k1 * (1 - self.b + self.b * row_len / avgdl)
+            data = (idf[counts.indices] * tf * (self.k1 + 1) / denom).astype(np.float32)
+            w = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+            self._weights = w.tocsc()
+            self._idf = idf
+            self._article_code = {}
+            codes = np.empty(n, dtype=np.int32)
+            for i, a in enumerate(self.article_ids):
+                codes[i] = self._article_code.setdefault(a, len(self._article_code))
+            self._row_codes = codes
+
+    # -- querying --------------------------------------------------------------------------
+    def query_terms(self, text: str) -> list[int]:
+        return [self.vocab[t] for t in dict.fromkeys(self.analyzer(text)) if t in self.vocab]
+
+    def coverage(self, text: str) -> float:
+        """Share of the query's terms (idf-weighted) the corpus knows: near 0 for English asked of Arabic text."""
+        self._ensure_weights()
+        qt = self.analyzer(text)
+        if not qt:
+            return 0.0
+        known = sum(1 for t in qt if t in self.vocab and self._idf[self.vocab[t]] > 0)
+        return known / len(qt)
+
+    def search(self, text: str, *, k: int = 50, allowed_articles: set[str] | None = None) -> list[tuple[str, str, float]]:
+        """Top-k (chunk_id, article_id, bm25) for `text`, restricted to `allowed_articles` when given."""
+        self._ensure_weights()
+        with self._lock:
+            cols = self.query_terms(text)
+            w = self._weights
+            if not cols or w is None or w.shape[0] == 0:
+                return []
+            scores = np.asarray(w[:, cols].sum(axis=1)).ravel()
+            if allowed_articles is not None:
+                mask_codes = np.zeros(len(self._article_code) + 1, dtype=bool)
+                for a in allowed_articles:
+                    c = self._article_code.get(a)
+                    if c is not None:
+                        mask_codes[c] = True
+                scores = np.where(mask_codes[self._row_codes], scores, 0.0)
+            nz = np.flatnonzero(scores > 0)
+            if nz.size == 0:
+                return []
+            top = nz[np.argsort(-scores[nz], kind="stable")[:k]] if nz.size > k else nz[np.argsort(-scores[nz], kind="stable")]
+            return [(self.chunk_ids[i], self.article_ids[i], float(scores[i])) for i in top]
+
+    def score_chunks(self, text: str, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """Exact BM25 of `text` for the given chunks (0 for unknown ones)."""
+        self._ensure_weights()
+        with self._lock:
+            cols = self.query_terms(text)
+            rows = [self._row_of.get(c) for c in chunk_ids]
+            if not cols or self._weights is None:
+                return {c: 0.0 for c in chunk_ids}
+            known = [r for r in rows if r is not None]
+            sub = self._weights[:, cols].tocsr()[known] if known else None
+            vals = np.asarray(sub.sum(axis=1)).ravel() if sub is not None else np.zeros(0)
+            out, it = {}, iter(vals.tolist())
+            for c, r in zip(chunk_ids, rows):
+                out[c] = next(it) if r is not None else 0.0
+            return out
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self) -> None:
+        """Write atomically: a crash leaves either the old or the new file, never half of one."""
+        if self.path is None:
+            return
+        with self._lock:
+            self._consolidate()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            c = self._counts
+            vocab_terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
+            arrays = dict(
+                format=np.array([FORMAT]),
+                data=c.data.astype(np.float32), indices=c.indices.astype(np.int32),
+                indptr=c.indptr.astype(np.int64), shape=np.array(c.shape, dtype=np.int64),
+                vocab=vocab_terms, chunk_ids=np.array(self.chunk_ids, dtype=str),
+                article_ids=np.array(self.article_ids, dtype=str),
+            )
+            digest = _digest(arrays)
+            tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                np.savez(fh, digest=np.array([digest]), **arrays)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            self.dirty = False
+
+    @classmethod
+    def load(cls, path: Path, **kw) -> "LexicalIndex":
+        """Open the saved index, or an empty one when none exists; corrupt files raise IndexCorruptError."""
+        idx = cls(path, **kw)
+        if not Path(path).exists():
+            return idx
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files if k != "digest"}
+                digest = str(z["digest"][0])
+            if int(arrays["format"][0]) != FORMAT or digest != _digest(arrays):
+                raise ValueError("checksum or format mismatch")
+            shape = tuple(int(x) for x in arrays["shape"])
+            idx._counts = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+            idx.vocab = {t: i for i, t in enumerate(arrays["vocab"].tolist())}
+            idx.chunk_ids = arrays["chunk_ids"].tolist()
+            idx.article_ids = arrays["article_ids"].tolist()
+            idx._row_of = {c: i for i, c in enumerate(idx.chunk_ids)}
+        except Exception as exc:
+            raise IndexCorruptError(f"the lexical index {path} is damaged ({exc}); "
+                                    "run `khabar doctor --fix` to rebuild it") from exc
+        return idx
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(k.encode())
+        h.update(str(a.dtype).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()

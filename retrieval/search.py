@@ -1,0 +1,160 @@
+"""Hybrid search: dense (Chroma) + BM25, fused, collapsed to articles, wire-story duplicates merged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.models import Article
+from retrieval.fusion import fuse, lexical_weight, rrf
+from retrieval.models import Filters, Hit, Passage
+
+log = logging.getLogger(__name__)
+
+MODES = ("dense", "lexical", "hybrid", "rrf")  # rrf: the naive baseline, kept for evaluation
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Tunable knobs, measured by `khabar eval` (see README)."""
+
+    candidates: int = 40
+    lexical_base_weight: float = 0.6
+    min_coverage: float = 0.5
+    passages_per_hit: int = 2
+    dedup_hamming: int = 6
+
+
+def hamming(a: int, b: int) -> int:
+    return bin((a ^ b) & 0xFFFFFFFFFFFFFFFF).count("1")
+
+
+class Searcher:
+    """Runs one query against both indexes and returns article-level hits."""
+
+    def __init__(self, *, store, lexical, manifest, embedder, config: SearchConfig | None = None):
+        self.store = store
+        self.lexical = lexical
+        self.manifest = manifest
+        self.embedder = embedder
+        self.config = config or SearchConfig()
+        self.last_timings: dict[str, float] = {}
+
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
+               mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        cfg = self.config
+        n_cand = max(cfg.candidates, k * 4)
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        dense: dict[str, float] = {}
+        lex: dict[str, float] = {}
+        art_of: dict[str, str] = {}
+        qvec = None
+        if mode in ("dense", "hybrid", "rrf"):
+            qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            t = time.perf_counter()
+            for h in self.store.query(qvec, k=n_cand, filters=filters):
+                dense[h.chunk_id] = h.score
+                art_of[h.chunk_id] = h.article_id
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+        weight = 0.0
+        if mode in ("lexical", "hybrid", "rrf"):
+            t = time.perf_counter()
+            allowed = None if filters is None or filters.is_empty() else self.manifest.filter_article_ids(filters)
+            coverage = self.lexical.coverage(query)
+            weight = 1.0 if mode in ("lexical", "rrf") else lexical_weight(
+                coverage, base=cfg.lexical_base_weight, min_coverage=cfg.min_coverage)
+            if weight > 0:
+                for cid, aid, s in self.lexical.search(query, k=n_cand, allowed_articles=allowed):
+                    lex[cid] = s
+                    art_of[cid] = aid
+            timings["lexical_ms"] = (time.perf_counter() - t) * 1000
+        if mode == "dense":
+            scores = dense
+        elif mode == "lexical":
+            scores = lex
+        elif mode == "rrf":
+            scores = rrf([sorted(dense, key=dense.__getitem__, reverse=True),
+                          sorted(lex, key=lex.__getitem__, reverse=True)])
+        else:
+            t = time.perf_counter()
+            missing_dense = [c for c in lex if c not in dense]
+            if missing_dense and qvec is not None:
+                for cid, vec in self.store.embeddings(missing_dense).items():
+                    dense[cid] = float(np.dot(vec, qvec))
+            if weight > 0:
+                missing_lex = [c for c in dense if c not in lex]
+                lex.update(self.lexical.score_chunks(query, missing_dense and missing_lex or missing_lex))
+            scores = fuse(dense, lex, weight=weight)
+            timings["fuse_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        hits = self._collapse(scores, dense, lex, art_of, k)
+        timings["collapse_ms"] = (time.perf_counter() - t) * 1000
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        self.last_timings = timings
+        return hits
+
+    def _collapse(self, scores: dict[str, float], dense: dict[str, float], lex: dict[str, float],
+                  art_of: dict[str, str], k: int) -> list[Hit]:
+        """Group chunks into articles, keep only committed ones, merge near-duplicate wire stories."""
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        by_article: dict[str, list[str]] = {}
+        for cid in ranked:
+            by_article.setdefault(art_of[cid], []).append(cid)
+        order = list(by_article)[: k * 3]
+        articles = self.manifest.articles(order)
+        simh = self.manifest.simhashes(order)
+        spans = self.manifest.chunk_spans([c for aid in order for c in by_article[aid]])
+        hits: list[Hit] = []
+        kept: list[tuple[int, int]] = []  # (simhash, index into hits)
+        for aid in order:
+            art = articles.get(aid)
+            if art is None:
+                continue  # not committed yet (ingest in progress) or pruned
+            passages = self._passages(art, by_article[aid], spans, scores)
+            if not passages:
+                continue
+            sh = simh.get(aid, 0)
+            dup_of = next((i for s, i in kept if sh and s and hamming(s, sh) <= self.config.dedup_hamming), None)
+            if dup_of is not None:
+                h = hits[dup_of]
+                label = art.source or art.article_id
+                if label not in h.also_in and label != h.source:
+                    hits[dup_of] = _replace(h, also_in=h.also_in + (label,))
+                continue
+            best = by_article[aid][0]
+            hits.append(Hit(
+                article_id=aid, title=art.title, source=art.source, agency=art.agency, city=art.city,
+                date=art.date, url=art.url, path=art.path, score=round(float(scores[best]), 6),
+                passages=tuple(passages), also_in=(),
+                dense_score=dense.get(best), lexical_score=lex.get(best),
+            ))
+            kept.append((sh, len(hits) - 1))
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _passages(self, art: Article, chunk_ids: list[str], spans, scores) -> list[Passage]:
+        out = []
+        for cid in chunk_ids:
+            if len(out) >= self.config.passages_per_hit:
+                break
+            if cid not in spans:
+                continue  # stale chunk of an older version of the article
+            start, end = spans[cid]
+            out.append(Passage(chunk_id=cid, text=art.text[start:end], start=start, end=end,
+                               score=round(float(scores[cid]), 6)))
+        return out
+
+
+def _replace(hit: Hit, **changes) -> Hit:
+    from dataclasses import replace
+
+    return replace(hit, **changes)

@@ -1,0 +1,114 @@
+"""AnswerService: the one object the CLI, the REPL and the Discord bot call."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from corpus.models import Article
+from retrieval.errors import BadQuestionError
+from retrieval.models import Answer, Filters, Hit, Turn
+
+log = logging.getLogger(__name__)
+
+_SEARCHABLE = re.compile(r"[\w]", re.UNICODE)
+
+
+def clean_question(text: str, *, max_chars: int) -> str:
+    """Drop control, zero-width and bidi-override characters; refuse empty or oversized questions."""
+    if text is None:
+        raise BadQuestionError("the question is empty")
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    kept = " ".join(kept.split())
+    if not kept:
+        raise BadQuestionError("the question is empty")
+    if len(kept) > max_chars:
+        raise BadQuestionError(f"the question is too long ({len(kept)} characters; the limit is {max_chars})")
+    if not _SEARCHABLE.search(kept):
+        raise BadQuestionError("the question has no words to search for")
+    return kept
+
+
+def merge_filters(explicit: Filters | None, since: str | None, until: str | None) -> Filters:
+    """Explicit filters win; a date window found in the question fills in what they leave open."""
+    f = explicit or Filters()
+    if since and not f.since and not f.until:
+        f = replace(f, since=since, until=until)
+    return f
+
+
+class AnswerService:
+    """Search and answer over one index; thread-safe for concurrent readers."""
+
+    def __init__(self, *, searcher, indexer, manifest, embedder, llm=None, corpus_paths: Sequence[str] = (),
+                 max_question_chars: int = 1000):
+        self.searcher = searcher
+        self.indexer = indexer
+        self.manifest = manifest
+        self.embedder = embedder
+        self.llm = llm
+        self.corpus_paths = list(corpus_paths)
+        self.max_question_chars = max_question_chars
+
+    # -- questions -------------------------------------------------------------------------
+    def _query_and_filters(self, text: str, filters: Filters | None) -> tuple[str, Filters]:
+        from corpus.dates import parse_date_window
+
+        window = parse_date_window(text)
+        if window is None:
+            return text, filters or Filters()
+        stripped = (text[: window.start] + " " + text[window.end:]).strip()
+        query = stripped if _SEARCHABLE.search(stripped) else text
+        return query, merge_filters(filters, window.since, window.until)
+
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        q = clean_question(query, max_chars=self.max_question_chars)
+        q, f = self._query_and_filters(q, filters)
+        return self.searcher.search(q, k=max(1, min(k, 50)), filters=f, mode=mode)
+
+    def ask(self, question: str, *, k: int = 5, filters: Filters | None = None,
+            history: Sequence[Turn] = ()) -> Answer:
+        from retrieval.answering import compose_extractive, detect_language, resolve_followup, verify_citations
+
+        t0 = time.perf_counter()
+        q = clean_question(question, max_chars=self.max_question_chars)
+        language = detect_language(q)
+        retrieval_query = resolve_followup(q, history) if history else q
+        query, f = self._query_and_filters(retrieval_query, filters)
+        hits = self.searcher.search(query, k=max(1, min(k, 20)), filters=f)
+        t_search = time.perf_counter()
+        get_article = self.manifest.article
+        answer = compose_extractive(q, hits, get_article, self.embedder, language=language)
+        if self.llm is not None and not answer.abstained:
+            answer = self.llm.answer(q, hits, get_article, language, fallback=answer)
+        answer = verify_citations(answer, get_article)
+        t_end = time.perf_counter()
+        timings = dict(answer.timings_ms)
+        timings.update({k2: round(v, 2) for k2, v in self.searcher.last_timings.items()})
+        timings["search_ms"] = round((t_search - t0) * 1000, 2)
+        timings["compose_ms"] = round((t_end - t_search) * 1000, 2)
+        timings["total_ms"] = round((t_end - t0) * 1000, 2)
+        return replace(answer, timings_ms=timings)
+
+    # -- corpus ----------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article:
+        return self.manifest.article(article_id.strip())
+
+    def sources(self) -> dict[str, int]:
+        return self.manifest.counts()["sources"]
+
+    def stats(self) -> dict:
+        out = self.manifest.counts()
+        out["embedding_model"] = self.embedder.name
+        return out
+
+    def reindex(self, paths: Sequence[str] | None = None, progress: Callable[[dict], None] | None = None,
+                *, prune: bool = False) -> dict:
+        targets = list(paths or self.corpus_paths)
+        if not targets:
+            raise BadQuestionError("no corpus path is configured (set KHABAR_CORPUS_PATH)")
+        return self.indexer.ingest(targets, prune=prune, progress=progress).to_dict()

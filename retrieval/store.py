@@ -1,0 +1,219 @@
+"""Chroma side of the index: chunk vectors with citation metadata, embedded or on a server.
+
+This is the only module that imports chromadb and the only place raw Chroma dicts become typed records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+import numpy as np
+
+from corpus.models import Article, Chunk
+from retrieval.errors import KhabarError, ModelMismatchError
+from retrieval.models import Filters
+
+log = logging.getLogger(__name__)
+
+_BATCH = 2000  # stays under Chroma's max batch size
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkHit:
+    """One chunk returned by the vector store, with cosine similarity as score."""
+
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    score: float
+    content_hash: str
+    text: str
+
+
+def date_int(iso: str | None) -> int:
+    """Turn `YYYY-MM-DD` into the integer Chroma can range-filter on (0 when unknown)."""
+    if not iso:
+        return 0
+    try:
+        return int(iso[:10].replace("-", ""))
+    except ValueError:
+        return 0
+
+
+def where_clause(filters: Filters | None) -> dict | None:
+    """Translate filters into a Chroma `where` so filtering happens inside the search."""
+    if filters is None or filters.is_empty():
+        return None
+    parts: list[dict] = []
+    if filters.source:
+        parts.append({"source": filters.source})
+    if filters.agency:
+        parts.append({"agency": filters.agency})
+    if filters.city:
+        parts.append({"city": filters.city})
+    if filters.since:
+        parts.append({"date_int": {"$gte": date_int(filters.since)}})
+    if filters.until:
+        parts.append({"date_int": {"$lte": date_int(filters.until)}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def make_client(*, home: Path, host: str = "", port: int = 8000, ssl: bool = False,
+                headers: dict[str, str] | None = None):
+    """Open the embedded store under `home`, or a Chroma server when `host` is set."""
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if host:
+        try:
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers or None,
+                                       settings=chroma_settings)
+        except Exception as exc:  # connection refused, auth failure ... are all user-fixable
+            raise KhabarError(f"cannot reach the Chroma server at {host}:{port}: {exc}") from exc
+    path = Path(home) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class ChromaStore:
+    """Chunk vectors plus the metadata filters and citations need."""
+
+    def __init__(self, client, *, collection: str, embedding_model: str, dimension: int):
+        self.client = client
+        self.embedding_model = embedding_model
+        self.dimension = dimension
+        self.collection_name = collection
+        self._col = client.get_or_create_collection(
+            collection,
+            metadata={"embedding_model": embedding_model, "dimension": dimension},
+            configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+            embedding_function=None,
+        )
+        meta = self._col.metadata or {}
+        if meta.get("embedding_model") != embedding_model or int(meta.get("dimension", dimension)) != dimension:
+            raise ModelMismatchError(
+                f"the index was built with embedding model {meta.get('embedding_model')!r} "
+                f"(dimension {meta.get('dimension')}), not {embedding_model!r} ({dimension}); "
+                "re-run `khabar ingest --rebuild` to re-embed the corpus with the new model"
+            )
+
+    @staticmethod
+    def drop(client, collection: str) -> None:
+        """Delete the collection (for `--rebuild`)."""
+        try:
+            client.delete_collection(collection)
+        except Exception:  # absent already
+            log.debug("collection %s did not exist", collection)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def stored_hashes(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """Map already-stored chunk ids to their article content hash (so resumes skip re-embedding)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(chunk_ids), _BATCH):
+            got = self._col.get(ids=list(chunk_ids[i:i + _BATCH]), include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"] or []):
+                out[cid] = (meta or {}).get("content_hash", "")
+        return out
+
+    def upsert(self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        if not chunks:
+            return
+        metas = [self._metadata(article, c) for c in chunks]
+        for i in range(0, len(chunks), _BATCH):
+            sl = slice(i, i + _BATCH)
+            self._col.upsert(
+                ids=[c.chunk_id for c in chunks[sl]],
+                embeddings=np.asarray(embeddings[sl], dtype=np.float32),
+                metadatas=metas[sl],
+                documents=[c.text for c in chunks[sl]],
+            )
+
+    def upsert_many(self, items: Sequence[tuple[Article, Chunk]], embeddings: np.ndarray) -> None:
+        """Upsert chunks of several articles in few round trips."""
+        for i in range(0, len(items), _BATCH):
+            part = items[i:i + _BATCH]
+            self._col.upsert(
+                ids=[c.chunk_id for _, c in part],
+                embeddings=np.asarray(embeddings[i:i + _BATCH], dtype=np.float32),
+                metadatas=[self._metadata(a, c) for a, c in part],
+                documents=[c.text for _, c in part],
+            )
+
+    @staticmethod
+    def _metadata(article: Article, chunk: Chunk) -> dict:
+        return {
+            "article_id": article.article_id,
+            "source": article.source,
+            "agency": article.agency,
+            "city": article.city,
+            "date": article.date,
+            "date_int": date_int(article.date),
+            "start": chunk.start,
+            "end": chunk.end,
+            "content_hash": article.content_hash,
+        }
+
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), _BATCH):
+            self._col.delete(ids=ids[i:i + _BATCH])
+
+    def delete_article(self, article_id: str) -> None:
+        self._col.delete(where={"article_id": article_id})
+
+    def all_ids(self) -> list[str]:
+        """Every stored chunk id (for consistency checks)."""
+        ids: list[str] = []
+        offset = 0
+        while True:
+            got = self._col.get(include=[], limit=10000, offset=offset)
+            if not got["ids"]:
+                return ids
+            ids.extend(got["ids"])
+            offset += len(got["ids"])
+
+    def get_chunks(self, limit: int = 10000, offset: int = 0) -> list[tuple[str, dict, str]]:
+        """Page through stored chunks as (id, metadata, document) to rebuild derived indexes."""
+        got = self._col.get(include=["metadatas", "documents"], limit=limit, offset=offset)
+        return list(zip(got["ids"], got["metadatas"] or [], got["documents"] or []))
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the given chunks, so lexical candidates get an exact dense score."""
+        if not chunk_ids:
+            return {}
+        got = self._col.get(ids=list(chunk_ids), include=["embeddings"])
+        embs = got.get("embeddings")
+        if embs is None:
+            return {}
+        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], embs)}
+
+    def query(self, embedding: np.ndarray, *, k: int, filters: Filters | None = None) -> list[ChunkHit]:
+        n = self.count()
+        if n == 0:
+            return []
+        got = self._col.query(
+            query_embeddings=np.asarray(embedding, dtype=np.float32).reshape(1, -1),
+            n_results=min(k, n),
+            where=where_clause(filters),
+            include=["metadatas", "distances", "documents"],
+        )
+        hits = []
+        for cid, meta, dist, doc in zip(got["ids"][0], got["metadatas"][0], got["distances"][0],
+                                        got["documents"][0]):
+            hits.append(ChunkHit(
+                chunk_id=cid,
+                article_id=meta["article_id"],
+                start=int(meta["start"]),
+                end=int(meta["end"]),
+                score=1.0 - float(dist),
+                content_hash=meta.get("content_hash", ""),
+                text=doc or "",
+            ))
+        return hits

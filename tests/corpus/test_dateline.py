@@ -1,0 +1,107 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus.dateline import parse_dateline
+
+
+def test_seed_article_dateline(seed_path):
+    text = seed_path.read_text(encoding="utf-8")
+    d = parse_dateline(text)
+    assert (d.city, d.date, d.agency) == ("بكين", "2020-12-31", "شينخوا")
+    assert text[d.end :].startswith("قال الرئيس الصيني")
+
+
+@pytest.mark.parametrize(
+    "text, city, date, agency, body",
+    [
+        ("القاهرة 5 كانون الأول 2020 (رويترز) قال", "القاهرة", "2020-12-05", "رويترز", "قال"),
+        ("بكين ٣١ ديسمبر ٢٠٢٠ (شينخوا) قال", "بكين", "2020-12-31", "شينخوا", "قال"),
+        ("بكين، 31 ديسمبر 2020 (شينخوا) -- قال", "بكين", "2020-12-31", "شينخوا", "قال"),
+        ("دمشق 1 آذار 2019 (سانا) - أعلن", "دمشق", "2019-03-01", "سانا", "أعلن"),
+        ("عمان 14 تشرين الثاني 2018 (بترا) نص", "عمان", "2018-11-14", "بترا", "نص"),
+        ("القاهرة 2 يونيه 2017 (أ ش أ) نص", "القاهرة", "2017-06-02", "أ ش أ", "نص"),
+        ("الرياض 9 ابريل 2016 (واس) نص", "الرياض", "2016-04-09", "واس", "نص"),
+        ("بيروت 3 أيلول/سبتمبر 2015 (أ ف ب) نص", "بيروت", "2015-09-03", "أ ف ب", "نص"),
+        ("الرياض - واس\nأعلن", "الرياض", "", "واس", "\nأعلن"),
+        ("الرياض - واس أعلن", "الرياض", "", "واس", "أعلن"),
+        ("واس- مكة المكرمة: ساهمت", "مكة المكرمة", "", "واس", "ساهمت"),
+        ("رويترز- بنغازي (ليبيا): قال", "بنغازي", "", "رويترز", "قال"),
+        ("CAIRO, Dec 5, 2020 (Reuters) - Egypt", "CAIRO", "2020-12-05", "Reuters", "Egypt"),
+        ("LONDON (Reuters) - UK", "LONDON", "", "Reuters", "UK"),
+    ],
+)
+def test_dateline_forms(text, city, date, agency, body):
+    d = parse_dateline(text)
+    assert d is not None, text
+    assert (d.city, d.date, d.agency) == (city, date, agency)
+    assert text[d.end :].startswith(body)
+
+
+def test_english_dateline_without_year_keeps_month_and_day_or_uses_the_given_year():
+    text = "BEIJING, Dec. 31 (Xinhua) -- Chinese President Xi Jinping said"
+    d = parse_dateline(text)
+    assert (d.city, d.agency, d.date, d.extra) == ("BEIJING", "Xinhua", "", {"month": 12, "day": 31})
+    assert text[d.end :].startswith("Chinese")
+    assert parse_dateline(text, year=2020).date == "2020-12-31"
+
+
+def test_country_in_parentheses_goes_to_extra():
+    assert parse_dateline("رويترز - بنغازي (ليبيا): قال").extra == {"country": "ليبيا"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "في 31 ديسمبر 2020 قال الرئيس",
+        "قال الرئيس الصيني شي جين بينغ اليوم (الخميس)، إنه مستعد",
+        "وصل آشتون كارتر (الخميس) إلى بغداد",
+        "Apple (AAPL) stock rose",
+        "شهدت أسواقنا المحلية حركة نشطة",
+        "تنوي شركة فولكس فاغن الألمانية إطلاق فئة",
+        "يلتقي فريق الهلال يوم 31 يوليو (تموز) الحالي",
+        "سبق- الزلفي- (تصوير: عبدالله المطوع): كرّم",
+        "بكين 31 فبراير 2020 (شينخوا) تاريخ غير موجود",
+        "",
+        "   ",
+    ],
+)
+def test_prose_is_not_a_dateline(text):
+    assert parse_dateline(text) is None
+
+
+def test_saudinewsnet_datelines_are_plausible(snn_articles):
+    found = [a for a in snn_articles if a.city or a.agency]
+    assert found, "SaudiNewsNet has wire datelines such as `واس- الرياض:`"
+    for a in found:
+        assert len(a.city.split()) <= 3 and not any(ch.isdigit() for ch in a.city)
+        assert a.text.startswith(a.city) or a.text.startswith(a.agency)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_no_exception_and_end_within_text(text):
+    d = parse_dateline(text)
+    if d is not None:
+        assert 0 < d.end <= len(text)
+        assert d.city and (d.agency or d.date or d.extra)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["بكين", "القاهرة", "الرياض", "دمشق"]),
+    st.integers(1, 28),
+    st.sampled_from(["ديسمبر", "كانون الأول", "يناير", "شباط", "أغسطس", "آب"]),
+    st.integers(1990, 2030),
+    st.sampled_from(["شينخوا", "رويترز", "واس"]),
+    st.booleans(),
+    st.sampled_from([" ", "، ", " - "]),
+)
+def test_generated_datelines_parse(city, day, month, year, agency, indic, sep):
+    digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩") if indic else None
+    date_text = f"{day} {month} {year}"
+    if digits:
+        date_text = date_text.translate(digits)
+    d = parse_dateline(f"{city}{sep}{date_text} ({agency}) نص الخبر")
+    months = {"ديسمبر": 12, "كانون الأول": 12, "يناير": 1, "شباط": 2, "أغسطس": 8, "آب": 8}
+    assert (d.city, d.agency, d.date) == (city, agency, f"{year:04d}-{months[month]:02d}-{day:02d}")
