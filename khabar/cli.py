@@ -75,10 +75,19 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _check_question(text: str, settings) -> None:
+    """Refuse an empty or oversized question before the model is loaded."""
+    from retrieval.service import clean_question
+
+    clean_question(text, max_chars=settings.khabar_max_question_chars)
+
+
 def cmd_search(args) -> int:
     from khabar.app import build_service
 
-    service = build_service(_settings(args))
+    settings = _settings(args)
+    _check_question(args.query, settings)
+    service = build_service(settings)
     hits = service.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
     if args.json:
         _dump({"query": args.query, "mode": args.mode, "hits": [h.to_dict() for h in hits],
@@ -93,7 +102,9 @@ def cmd_search(args) -> int:
 def cmd_ask(args) -> int:
     from khabar.app import build_service
 
-    service = build_service(_settings(args))
+    settings = _settings(args)
+    _check_question(args.question, settings)
+    service = build_service(settings)
     answer = service.ask(args.question, k=args.k, filters=_filters(args))
     if args.json:
         _dump(answer.to_dict())
@@ -109,7 +120,7 @@ def cmd_repl(args) -> int:
     from khabar.repl import run_repl
 
     settings = _settings(args)
-    return run_repl(build_service(settings), bidi=args.bidi)
+    return run_repl(build_service(settings), bidi=args.bidi, history_path=Path(settings.khabar_home) / "repl_history")
 
 
 def cmd_model(args) -> int:
@@ -169,12 +180,21 @@ def cmd_doctor(args) -> int:
 
 
 # -- parser ------------------------------------------------------------------------------------
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="only this outlet (e.g. alriyadh)")
     p.add_argument("--agency", help="only this wire agency (e.g. شينخوا)")
     p.add_argument("--city", help="only this dateline city (e.g. بكين)")
-    p.add_argument("--since", help="first date, YYYY-MM-DD (inclusive)")
-    p.add_argument("--until", help="last date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--since", type=_iso_date, help="first date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--until", type=_iso_date, help="last date, YYYY-MM-DD (inclusive)")
 
 
 def build_parser() -> argparse.ArgumentParser:

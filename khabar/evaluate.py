@@ -7,6 +7,7 @@ import logging
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from corpus.ids import content_hash
@@ -15,11 +16,12 @@ from khabar.settings import Settings
 
 log = logging.getLogger(__name__)
 
+ALL_MODES = ("dense", "lexical", "rrf", "hybrid")
+
 
 def load_squad(path: str | Path) -> tuple[list[Article], list[tuple[str, str, str]]]:
     """Paragraphs as articles, and (question_id, question, gold_article_id) triples."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    stem = Path(path).stem.replace(".", "-")
     articles, questions = [], []
     for di, doc in enumerate(data["data"]):
         for pi, para in enumerate(doc["paragraphs"]):
@@ -29,8 +31,7 @@ def load_squad(path: str | Path) -> tuple[list[Article], list[tuple[str, str, st
                           source="squad", path=f"{path}#{di}/{pi}")
             articles.append(Article(**{**_fields(art), "content_hash": content_hash(art)}))
             for qa in para["qas"]:
-                questions.append((qa["id"], qa["question"].strip(), aid))
-    del stem
+                questions.append((str(qa["id"]), qa["question"].strip(), aid))
     return articles, questions
 
 
@@ -38,28 +39,52 @@ def _fields(a: Article) -> dict:
     return {f: getattr(a, f) for f in a.__slots__}
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
     if not values:
         return 0.0
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
+def rank_metrics(ranks: Sequence[int]) -> dict[str, float]:
+    """Recall@1, Recall@5 and MRR@10 from 1-based gold ranks (0 = gold not retrieved)."""
+    n = max(len(ranks), 1)
+    return {
+        "recall@1": round(sum(1 for r in ranks if r == 1) / n, 4),
+        "recall@5": round(sum(1 for r in ranks if 1 <= r <= 5) / n, 4),
+        "mrr@10": round(sum(1.0 / r for r in ranks if 1 <= r <= 10) / n, 4),
+    }
+
+
+def gold_rank(article_ids: Sequence[str], gold: str) -> int:
+    return list(article_ids).index(gold) + 1 if gold in article_ids else 0
+
+
+def select_questions(contexts: str, questions: str | None) -> tuple[list[Article], list[tuple[str, str, str]]]:
+    """Context articles and the questions to ask; a parallel questions file is matched to gold by question id."""
+    ctx_articles, ctx_questions = load_squad(contexts)
+    if not questions or Path(questions).resolve() == Path(contexts).resolve():
+        return ctx_articles, ctx_questions
+    gold_by_qid = {qid: gold for qid, _, gold in ctx_questions}
+    _, q_list = load_squad(questions)
+    return ctx_articles, [(qid, q, gold_by_qid[qid]) for qid, q, _ in q_list if qid in gold_by_qid]
+
+
 def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None = None, distractors=(),
-                   modes: str = "all", limit: int = 0, k: int = 10, home: Path | None = None) -> dict:
-    """Index contexts + distractors into a throwaway home (or `home`) and score each mode."""
+                   modes: str | Sequence[str] = "all", limit: int = 0, k: int = 10, home: Path | None = None,
+                   embedder=None, latency_sample: int = 100) -> dict:
+    """Index contexts + distractors into a throwaway home (or a reusable `home`) and score each mode.
+
+    Recall is computed on every question with its query vector computed once in a batch; latency is
+    measured on up to `latency_sample` questions end to end (query embedding included), after a warm-up.
+    """
     from khabar.app import build_service, load_embedder_from, open_index
 
-    ctx_articles, ctx_questions = load_squad(contexts)
-    gold_by_qid = {qid: gold for qid, _, gold in ctx_questions}
-    if questions and Path(questions).resolve() != Path(contexts).resolve():
-        _, q_list = load_squad(questions)
-        qs = [(qid, q, gold_by_qid[qid]) for qid, q, _ in q_list if qid in gold_by_qid]
-    else:
-        qs = ctx_questions
+    ctx_articles, qs = select_questions(contexts, questions)
     if limit:
         qs = qs[:limit]
-    mode_list = ["dense", "lexical", "rrf", "hybrid"] if modes == "all" else [modes]
+    mode_list = list(ALL_MODES) if modes == "all" else ([modes] if isinstance(modes, str) else list(modes))
 
     tmp = None
     if home is None:
@@ -67,13 +92,11 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
         home = Path(tmp.name)
     try:
         s = settings.model_copy(update={"khabar_home": Path(home), "chroma_host": ""})
-        embedder = load_embedder_from(s)
+        embedder = embedder or load_embedder_from(s)
         index = open_index(s, embedder=embedder)
         service = build_service(s, index=index)
-        from retrieval.ingest import Indexer  # noqa: F401  (ingest below goes through the service's indexer)
-
         t = time.perf_counter()
-        rep_d = service.indexer.ingest(list(distractors)) if distractors else None
+        rep_d = service.indexer.ingest([str(p) for p in distractors]) if distractors else None
         _ingest_articles(service.indexer, ctx_articles)
         ingest_s = time.perf_counter() - t
         n_distractors = service.stats()["articles"] - len(ctx_articles)
@@ -81,35 +104,35 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
                   "ingest_seconds": round(ingest_s, 1), "modes": {}}
         if rep_d is not None:
             result["distractor_errors"] = rep_d.failed
+        searcher = service.searcher
         qvecs = embedder.embed_queries([q for _, q, _ in qs]) if qs else []
         for mode in mode_list:
-            ranks, lat = [], []
+            ranks = []
             for i, (_, q, gold) in enumerate(qs):
-                t = time.perf_counter()
-                hits = service.searcher.search(q, k=k, mode=mode,
-                                               query_vector=None if mode == "lexical" else qvecs[i])
-                lat.append((time.perf_counter() - t) * 1000)
-                ids = [h.article_id for h in hits]
-                ranks.append(ids.index(gold) + 1 if gold in ids else 0)
-            # Latency with the query embedding included, measured on a sample.
-            sample = qs[: min(len(qs), 100)]
-            full_lat = []
-            for _, q, _ in sample:
-                t = time.perf_counter()
-                service.searcher.search(q, k=k, mode=mode)
-                full_lat.append((time.perf_counter() - t) * 1000)
-            n = max(len(ranks), 1)
+                hits = searcher.search(q, k=k, mode=mode, query_vector=None if mode == "lexical" else qvecs[i])
+                ranks.append(gold_rank([h.article_id for h in hits], gold))
+            lat = _latencies(searcher, [q for _, q, _ in qs[:latency_sample]], k=k, mode=mode)
             result["modes"][mode] = {
-                "recall@1": round(sum(1 for r in ranks if r == 1) / n, 4),
-                "recall@5": round(sum(1 for r in ranks if 1 <= r <= 5) / n, 4),
-                "mrr@10": round(sum(1.0 / r for r in ranks if 1 <= r <= 10) / n, 4),
-                "p50_ms": round(statistics.median(full_lat), 2) if full_lat else 0.0,
-                "p95_ms": round(_percentile(full_lat, 0.95), 2),
+                **rank_metrics(ranks),
+                "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
+                "p95_ms": round(percentile(lat, 0.95), 2),
             }
         return result
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _latencies(searcher, queries: list[str], *, k: int, mode: str) -> list[float]:
+    """End-to-end search time per query in ms, query embedding included, after a short warm-up."""
+    for q in queries[:3]:
+        searcher.search(q, k=k, mode=mode)
+    out = []
+    for q in queries:
+        t = time.perf_counter()
+        searcher.search(q, k=k, mode=mode)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
 
 
 def _ingest_articles(indexer, articles: list[Article]) -> None:
@@ -121,6 +144,8 @@ def _ingest_articles(indexer, articles: list[Article]) -> None:
 
     known = indexer.manifest.hashes()
     todo = [a for a in articles if known.get(a.article_id) != a.content_hash]
+    if not todo:
+        return
     rep = IngestReport()
     timings = {k: 0.0 for k in ("load_chunk", "embed", "chroma", "manifest", "lexical")}
     batch = []

@@ -1,22 +1,33 @@
-"""Turn Arabic and English text into lexical terms: normalise, tokenise, drop stopwords, stem."""
+"""Turn Arabic and English text into lexical terms: normalise, tokenise, drop stopwords, stem.
+
+Stemmer choice (measured with `khabar eval squad --mode lexical`, see README): Snowball's Arabic stemmer
+is applied to the word as written (it needs ة, أ, ى to find suffixes and prefixes) and the stem is then
+normalised, with one leading conjunction و/ف stripped before ال-words (Snowball keeps "والمدرس").
+"""
 
 from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from functools import lru_cache
 
 import Stemmer
 
-from corpus.normalize import normalize_arabic
+from corpus.normalize import normalize_arabic, strip_diacritics
 
-_TOKEN = re.compile(r"[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06fa-\u06ff]+|[a-z0-9]+")
+_TOKEN = re.compile(r"[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06fa-\u06ff]+|[^\W_]+", re.UNICODE)
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+STEMMERS = ("snowball", "snowball-normalized", "light", "none")
+DEFAULT_STEMMER = "snowball"
 
 # Function words that carry no topical signal; BM25's idf handles the rest.
 AR_STOP = frozenset(normalize_arabic(w) for w in """
 في من على الى إلى عن مع هذا هذه ذلك تلك التي الذي الذين ان أن إن كان كانت قد لم لن ما لا او أو ثم كما بعد قبل عند
 بين حتى اذا إذا كل هو هي هم انه أنه إنه وقد وفي ومن وعلى وان وأن التى الذى اي أي ايضا أيضا منذ خلال حيث الا إلا
+ماذا متى كيف لماذا هل كم اين أين
 """.split())
 EN_STOP = frozenset("""
 a an the of to in on at for by with from and or but is are was were be been being it its this that these those
@@ -36,9 +47,24 @@ def _stemmers() -> tuple[Stemmer.Stemmer, Stemmer.Stemmer]:
     return pair
 
 
-@lru_cache(maxsize=200_000)
-def _stem_ar(word: str) -> str:
-    return _stemmers()[0].stemWord(word)
+_CONJ_AL = re.compile(r"^[وف](?=ال..)")
+_LIGHT_PREFIX = re.compile(r"^(?:وال|فال|بال|كال|لل|ال|و(?=...))")
+_LIGHT_SUFFIX = re.compile(r"(?:ها|ات|ون|ين|ان|ية|يه|ه|ة|ي)$")
+
+
+@lru_cache(maxsize=300_000)
+def _stem_ar(word: str, stemmer: str) -> str:
+    """Stem one Arabic token (diacritics already stripped, letters as written) and normalise the result."""
+    if stemmer == "snowball":
+        return normalize_arabic(_stemmers()[0].stemWord(_CONJ_AL.sub("", word)))
+    norm = normalize_arabic(word)
+    if stemmer == "snowball-normalized":
+        return _stemmers()[0].stemWord(norm)
+    if stemmer == "light":
+        w = _LIGHT_PREFIX.sub("", norm)
+        stripped = _LIGHT_SUFFIX.sub("", w)
+        return stripped if len(stripped) >= 2 else w
+    return norm
 
 
 @lru_cache(maxsize=100_000)
@@ -46,23 +72,43 @@ def _stem_en(word: str) -> str:
     return _stemmers()[1].stemWord(word)
 
 
-def terms(text: str, *, stem: bool = True) -> list[str]:
-    """Lexical terms of `text`: Arabic-normalised, stopwords dropped, Snowball-stemmed per script."""
+def terms(text: str, *, stem: bool = True, stemmer: str = DEFAULT_STEMMER) -> list[str]:
+    """Lexical terms of `text`: Arabic-normalised, stopwords dropped, stemmed per script."""
+    if stemmer not in STEMMERS:
+        raise ValueError(f"stemmer must be one of {', '.join(STEMMERS)}")
+    if not stem:
+        stemmer = "none"
     out: list[str] = []
-    for tok in _TOKEN.findall(normalize_arabic(text)):
+    # Tokenise the diacritic-free text as written; normalisation happens per token (after stemming).
+    raw = strip_diacritics(unicodedata.normalize("NFKC", text))
+    for tok in _TOKEN.findall(raw):
         if _ARABIC_CHAR.match(tok):
-            if tok in AR_STOP or len(tok) < 2:
+            norm = normalize_arabic(tok)
+            if norm in AR_STOP or len(norm) < 2:
                 continue
-            out.append(_stem_ar(tok) if stem else tok)
+            out.append(_stem_ar(tok, stemmer))
         else:
+            tok = normalize_arabic(tok)
             if tok in EN_STOP:
                 continue
-            out.append(_stem_en(tok) if stem and not tok.isdigit() else tok)
-    return out
+            out.append(_stem_en(tok) if stemmer != "none" and not tok.isdigit() else tok)
+    return [t for t in out if t]
+
+
+def analyzer(stemmer: str = DEFAULT_STEMMER):
+    """A `terms` function bound to one stemmer, for LexicalIndex(analyzer=...)."""
+    if stemmer not in STEMMERS:
+        raise ValueError(f"stemmer must be one of {', '.join(STEMMERS)}")
+
+    def _terms(text: str) -> list[str]:
+        return terms(text, stemmer=stemmer)
+
+    _terms.__name__ = f"terms_{stemmer.replace('-', '_')}"
+    return _terms
 
 
 def is_arabic(text: str) -> bool:
     """True when Arabic letters outnumber Latin ones."""
     ar = len(_ARABIC_CHAR.findall(text))
-    lat = len(re.findall(r"[A-Za-z]", text))
+    lat = len(_LATIN.findall(text))
     return ar >= lat and ar > 0

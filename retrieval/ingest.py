@@ -74,6 +74,17 @@ class Indexer:
         self.batch_chunks = batch_chunks
         self.save_every_s = save_every_s
         self._write_lock = threading.Lock()
+        # The loader thread counts tokens while the writer embeds; a Hugging Face fast tokenizer keeps
+        # padding/truncation state on the shared Rust object, so the two must not overlap.
+        self._tokenizer_lock = threading.Lock()
+
+    def _count_tokens(self, texts: Sequence[str]) -> list[int]:
+        with self._tokenizer_lock:
+            return self.embedder.count_tokens(texts)
+
+    def _embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._tokenizer_lock:
+            return np.asarray(self.embedder.embed_passages(texts))
 
     # -- consistency -----------------------------------------------------------------------
     def reconcile_lexical(self) -> tuple[int, int]:
@@ -131,7 +142,7 @@ class Indexer:
                     if old == item.content_hash:
                         rep.unchanged += 1
                         continue
-                    chunks = chunk_article(item, self.embedder.count_tokens, self.max_tokens, self.overlap_tokens)
+                    chunks = chunk_article(item, self._count_tokens, self.max_tokens, self.overlap_tokens)
                     if not chunks:
                         rep.failed += 1
                         rep.errors.append({"path": item.path, "reason": "no indexable text"})
@@ -201,7 +212,7 @@ class Indexer:
         timings["chroma"] += time.perf_counter() - t
         if todo:
             t = time.perf_counter()
-            vecs = self.embedder.embed_passages([c.text for _, c in todo])
+            vecs = self._embed_passages([c.text for _, c in todo])
             timings["embed"] += time.perf_counter() - t
             t = time.perf_counter()
             self.store.upsert_many(todo, np.asarray(vecs))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from corpus.fingerprint import NEAR_DUPLICATE_BITS
 from corpus.models import Article
 from retrieval.fusion import fuse, lexical_weight, rrf
 from retrieval.models import Filters, Hit, Passage
@@ -20,13 +20,13 @@ MODES = ("dense", "lexical", "hybrid", "rrf")  # rrf: the naive baseline, kept f
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Tunable knobs, measured by `khabar eval` (see README)."""
+    """Tunable knobs, measured by `khabar eval squad` / benchmarks/retrieval.py (see README)."""
 
     candidates: int = 40
     lexical_base_weight: float = 0.6
     min_coverage: float = 0.5
     passages_per_hit: int = 2
-    dedup_hamming: int = 6
+    dedup_hamming: int = NEAR_DUPLICATE_BITS
 
 
 def hamming(a: int, b: int) -> int:
@@ -46,17 +46,29 @@ class Searcher:
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Top-k articles for `query`; filters are applied inside both indexes, never after the cut."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         cfg = self.config
         n_cand = max(cfg.candidates, k * 4)
+        if filters is not None and filters.is_empty():
+            filters = None
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         dense: dict[str, float] = {}
         lex: dict[str, float] = {}
         art_of: dict[str, str] = {}
+
+        weight = 1.0
+        if mode == "hybrid":
+            # BM25 only counts when the index knows enough of the query's words (0 for English over Arabic).
+            weight = lexical_weight(self.lexical.coverage(query), base=cfg.lexical_base_weight,
+                                    min_coverage=cfg.min_coverage)
+        use_dense = mode != "lexical"
+        use_lex = mode in ("lexical", "rrf") or weight > 0
+
         qvec = None
-        if mode in ("dense", "hybrid", "rrf"):
+        if use_dense:
             qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             t = time.perf_counter()
@@ -64,18 +76,14 @@ class Searcher:
                 dense[h.chunk_id] = h.score
                 art_of[h.chunk_id] = h.article_id
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
-        weight = 0.0
-        if mode in ("lexical", "hybrid", "rrf"):
+        if use_lex:
             t = time.perf_counter()
-            allowed = None if filters is None or filters.is_empty() else self.manifest.filter_article_ids(filters)
-            coverage = self.lexical.coverage(query)
-            weight = 1.0 if mode in ("lexical", "rrf") else lexical_weight(
-                coverage, base=cfg.lexical_base_weight, min_coverage=cfg.min_coverage)
-            if weight > 0:
-                for cid, aid, s in self.lexical.search(query, k=n_cand, allowed_articles=allowed):
-                    lex[cid] = s
-                    art_of[cid] = aid
+            allowed = None if filters is None else self.manifest.filter_article_ids(filters)
+            for cid, aid, s in self.lexical.search(query, k=n_cand, allowed_articles=allowed):
+                lex[cid] = s
+                art_of[cid] = aid
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
+
         if mode == "dense":
             scores = dense
         elif mode == "lexical":
@@ -85,13 +93,8 @@ class Searcher:
                           sorted(lex, key=lex.__getitem__, reverse=True)])
         else:
             t = time.perf_counter()
-            missing_dense = [c for c in lex if c not in dense]
-            if missing_dense and qvec is not None:
-                for cid, vec in self.store.embeddings(missing_dense).items():
-                    dense[cid] = float(np.dot(vec, qvec))
             if weight > 0:
-                missing_lex = [c for c in dense if c not in lex]
-                lex.update(self.lexical.score_chunks(query, missing_dense and missing_lex or missing_lex))
+                self._complete_scores(query, qvec, dense, lex)
             scores = fuse(dense, lex, weight=weight)
             timings["fuse_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
@@ -101,13 +104,24 @@ class Searcher:
         self.last_timings = timings
         return hits
 
+    def _complete_scores(self, query: str, qvec: np.ndarray, dense: dict[str, float], lex: dict[str, float]) -> None:
+        """Give every candidate both scores: exact cosine from stored vectors, exact BM25 from the counts."""
+        missing_dense = [c for c in lex if c not in dense]
+        if missing_dense:
+            for cid, vec in self.store.embeddings(missing_dense).items():
+                dense[cid] = float(np.dot(vec, qvec))
+        missing_lex = [c for c in dense if c not in lex]
+        if missing_lex:
+            lex.update(self.lexical.score_chunks(query, missing_lex))
+
     def _collapse(self, scores: dict[str, float], dense: dict[str, float], lex: dict[str, float],
                   art_of: dict[str, str], k: int) -> list[Hit]:
         """Group chunks into articles, keep only committed ones, merge near-duplicate wire stories."""
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         by_article: dict[str, list[str]] = {}
         for cid in ranked:
-            by_article.setdefault(art_of[cid], []).append(cid)
+            if cid in art_of:
+                by_article.setdefault(art_of[cid], []).append(cid)
         order = list(by_article)[: k * 3]
         articles = self.manifest.articles(order)
         simh = self.manifest.simhashes(order)
@@ -127,9 +141,9 @@ class Searcher:
                 h = hits[dup_of]
                 label = art.source or art.article_id
                 if label not in h.also_in and label != h.source:
-                    hits[dup_of] = _replace(h, also_in=h.also_in + (label,))
+                    hits[dup_of] = replace(h, also_in=h.also_in + (label,))
                 continue
-            best = by_article[aid][0]
+            best = passages[0].chunk_id
             hits.append(Hit(
                 article_id=aid, title=art.title, source=art.source, agency=art.agency, city=art.city,
                 date=art.date, url=art.url, path=art.path, score=round(float(scores[best]), 6),
@@ -152,9 +166,3 @@ class Searcher:
             out.append(Passage(chunk_id=cid, text=art.text[start:end], start=start, end=end,
                                score=round(float(scores[cid]), 6)))
         return out
-
-
-def _replace(hit: Hit, **changes) -> Hit:
-    from dataclasses import replace
-
-    return replace(hit, **changes)

@@ -103,6 +103,15 @@ class ChromaStore:
             )
 
     @staticmethod
+    def collection_info(client, collection: str) -> dict | None:
+        """The recorded metadata (embedding_model, dimension) of an existing collection, or None if absent."""
+        try:
+            col = client.get_collection(collection)
+        except Exception:  # chromadb raises NotFoundError/ValueError depending on version and mode
+            return None
+        return dict(col.metadata or {})
+
+    @staticmethod
     def drop(client, collection: str) -> None:
         """Delete the collection (for `--rebuild`)."""
         try:

@@ -25,7 +25,7 @@ from .terms import content_terms, jaccard, overlap
 log = logging.getLogger(__name__)
 
 MAX_HITS = 3  # distinct articles whose passages are read
-MAX_CANDIDATES = 80  # sentences embedded per question (bounds the work)
+MAX_CANDIDATES = 32  # sentences embedded per question: bounds latency (the rest are ranked out lexically)
 MAX_QUOTE_CHARS = 400  # longer sentences are cut to the window that best matches the question
 MIN_SENTENCE_CHARS = 12
 NEAR_DUPLICATE = 0.8  # term-set Jaccard above which two sentences say the same thing
@@ -126,8 +126,9 @@ def collect_candidates(
                 if not terms or any(jaccard(terms, c.terms) >= NEAR_DUPLICATE for c in out):
                     continue
                 out.append(Candidate(rank=rank, hit=hit, article=article, start=s, end=e, terms=terms))
-                if len(out) >= max_candidates:
-                    return out
+    if len(out) > max_candidates:  # keep the lexically closest, then the best-ranked; dense scoring is the cost
+        keep = sorted(range(len(out)), key=lambda i: (-overlap(q_terms, out[i].terms), out[i].rank, i))[:max_candidates]
+        out = [out[i] for i in sorted(keep)]
     return out
 
 
@@ -258,6 +259,8 @@ def compose_extractive(
     language: str | None = None,
     max_sentences: int = 3,
     max_citations: int = 3,
+    max_hits: int = MAX_HITS,
+    max_candidates: int = MAX_CANDIDATES,
     query: str | None = None,
     policy: AbstentionPolicy | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
@@ -275,7 +278,9 @@ def compose_extractive(
     q_terms = frozenset(content_terms(query))
     warnings: list[str] = []
 
-    candidates = collect_candidates(hits, get_article, q_terms, warnings=warnings)
+    candidates = collect_candidates(
+        hits, get_article, q_terms, max_hits=max_hits, max_candidates=max_candidates, warnings=warnings
+    )
     t1 = time.perf_counter()
     scored = score_candidates(query, candidates, q_terms, embedder, lexical_weight=lexical_weight)
     t2 = time.perf_counter()

@@ -33,28 +33,37 @@ class Embedder:
         self.max_seq_length = int(max_seq_length)
         self.dimension = int(st.get_embedding_dimension())
         prompts = dict(getattr(st, "prompts", None) or {})
-        fam = family_prompts(name if name != str(path) else self._config_name(path))
+        fam = family_prompts(name)
         self.query_prompt = prompts.get("query", fam["query"])
         self.passage_prompt = prompts.get("passage", prompts.get("document", fam["passage"]))
         self._tokenizer = st.tokenizer
         self._specials = self._count_specials()
         self._passage_prompt_tokens = self._raw_counts([self.passage_prompt])[0] if self.passage_prompt else 0
 
-    @staticmethod
-    def _config_name(path: Path) -> str:
-        return str(path)
-
     @property
     def model(self):
         """The underlying SentenceTransformer (for callers that need its full API)."""
         return self._st
 
+    @property
+    def _counter(self):
+        # A private copy of the Rust tokenizer: calling the shared HF tokenizer from the ingest's loader
+        # thread changes its truncation/padding state under a concurrent encode() and breaks batching.
+        tok = getattr(self, "_count_tok", None)
+        if tok is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_str(self._tokenizer.backend_tokenizer.to_str())
+            tok.no_truncation()
+            tok.no_padding()
+            self._count_tok = tok
+        return tok
+
     def _raw_counts(self, texts: Sequence[str]) -> list[int]:
-        enc = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
-        return [len(ids) for ids in enc]
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
     def _count_specials(self) -> int:
-        with_sp = self._tokenizer(["a"], add_special_tokens=True)["input_ids"][0]
+        with_sp = self._counter.encode("a", add_special_tokens=True).ids
         return len(with_sp) - self._raw_counts(["a"])[0]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

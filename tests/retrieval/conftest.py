@@ -1,0 +1,91 @@
+"""Index-layer fixtures: a real embedded Chroma per test, fake or real embedders, small SaudiNewsNet zips."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+DAY = "2015-07-23"
+
+
+class CountingEmbedder:
+    """Wraps an embedder and records every passage it is asked to embed (to prove nothing is re-embedded)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.passages: list[str] = []
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.max_seq_length = inner.max_seq_length
+        budget = getattr(inner, "passage_token_budget", None)
+        if budget is not None:
+            self.passage_token_budget = budget
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32):
+        self.passages.extend(texts)
+        return self.inner.embed_passages(texts, batch_size)
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32):
+        return self.inner.embed_queries(texts, batch_size)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+
+def open_service(home: Path, embedder):
+    """Build the real AnswerService (embedded Chroma under `home`) around `embedder`."""
+    from khabar.app import build_service, open_index
+    from khabar.settings import get_settings
+
+    settings = get_settings(khabar_home=home, chroma_host="")
+    index = open_index(settings, embedder=embedder)
+    return build_service(settings, index=index)
+
+
+def ids_everywhere(service) -> tuple[list[str], list[str], list[str]]:
+    """(Chroma ids, manifest chunk ids, lexical chunk ids), each sorted, duplicates kept."""
+    chroma = sorted(service.indexer.store.all_ids())
+    manifest = sorted(r[0] for r in service.manifest.iter_chunk_rows())
+    lex = service.indexer.lexical
+    lex._ensure_weights()
+    return chroma, manifest, sorted(lex.chunk_ids)
+
+
+def make_snn_zip(dest: Path, n: int, day: str = DAY, shared: Path | None = None) -> Path:
+    """A SaudiNewsNet-format zip holding the first `n` records of a real day."""
+    from tests.conftest import SNN
+
+    src = (shared / "data" / "saudinewsnet" if shared else SNN) / f"{day}.zip"
+    with zipfile.ZipFile(src) as z:
+        name = z.namelist()[0]
+        records = json.loads(z.read(name))[:n]
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, json.dumps(records, ensure_ascii=False))
+    return dest
+
+
+@pytest.fixture
+def counting_embedder(fake_embedder):
+    return CountingEmbedder(fake_embedder)
+
+
+@pytest.fixture
+def service(tmp_path, counting_embedder):
+    return open_service(tmp_path / "home", counting_embedder)
+
+
+@pytest.fixture(scope="session")
+def snn_day(shared_dir) -> Path:
+    return shared_dir / "data" / "saudinewsnet" / f"{DAY}.zip"
+
+
+@pytest.fixture(scope="session")
+def real_embedder(tmp_path_factory):
+    from khabar.app import load_embedder_from
+    from khabar.settings import get_settings
+
+    return load_embedder_from(get_settings(khabar_home=tmp_path_factory.mktemp("khabar-home")))

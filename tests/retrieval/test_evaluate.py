@@ -1,0 +1,101 @@
+"""`khabar eval squad`: SQuAD loading, metric arithmetic, and a full run over a real Chroma index."""
+
+import json
+
+import pytest
+
+from khabar.evaluate import gold_rank, load_squad, percentile, rank_metrics, run_squad_eval, select_questions
+from khabar.settings import Settings
+from tests.fakes import HashEmbedder
+
+CONTEXTS = {
+    "data": [
+        {"title": "Falcons", "paragraphs": [
+            {"context": "The peregrine falcon hunts pigeons over the desert near Riyadh.",
+             "qas": [{"id": "q1", "question": "What does the peregrine falcon hunt?", "answers": []}]},
+            {"context": "Camel racing draws crowds every winter in Taif with robot jockeys.",
+             "qas": [{"id": "q2", "question": "Where is camel racing held every winter?", "answers": []},
+                     {"id": "q3", "question": "Who rides the camels in the race?", "answers": []}]},
+        ]},
+        {"title": "Dates_Fruit", "paragraphs": [
+            {"context": "Date palms in Al-Ahsa oasis produce sweet khalas fruit each summer.",
+             "qas": [{"id": "q4", "question": "Which oasis grows khalas date palms?", "answers": []}]},
+        ]},
+    ]
+}
+# A parallel file: same ids, other wording; an id missing from the contexts is ignored.
+QUESTIONS = {
+    "data": [
+        {"title": "x", "paragraphs": [
+            {"context": "unused", "qas": [
+                {"id": "q4", "question": "khalas date palms oasis", "answers": []},
+                {"id": "q1", "question": "peregrine falcon pigeons", "answers": []},
+                {"id": "zz", "question": "not in the contexts", "answers": []},
+            ]},
+        ]},
+    ]
+}
+
+
+@pytest.fixture
+def squad_files(tmp_path):
+    c = tmp_path / "ctx.json"
+    q = tmp_path / "q.json"
+    c.write_text(json.dumps(CONTEXTS), encoding="utf-8")
+    q.write_text(json.dumps(QUESTIONS), encoding="utf-8")
+    return c, q
+
+
+def test_load_squad_makes_one_article_per_paragraph(squad_files):
+    ctx, _ = squad_files
+    articles, questions = load_squad(ctx)
+    assert [a.article_id for a in articles] == ["squad-0-0", "squad-0-1", "squad-1-0"]
+    assert articles[2].title == "Dates Fruit"
+    assert all(a.content_hash for a in articles)
+    assert questions[1] == ("q2", "Where is camel racing held every winter?", "squad-0-1")
+    assert questions[2][2] == "squad-0-1"
+
+
+def test_parallel_questions_map_to_gold_by_id(squad_files):
+    ctx, q = squad_files
+    _, qs = select_questions(str(ctx), str(q))
+    assert qs == [("q4", "khalas date palms oasis", "squad-1-0"), ("q1", "peregrine falcon pigeons", "squad-0-0")]
+    _, same = select_questions(str(ctx), str(ctx))
+    assert len(same) == 4
+
+
+def test_rank_metrics_arithmetic():
+    # ranks: hit at 1, at 2, at 7, at 12 (outside MRR@10), missing
+    m = rank_metrics([1, 2, 7, 12, 0])
+    assert m["recall@1"] == pytest.approx(1 / 5)
+    assert m["recall@5"] == pytest.approx(2 / 5)
+    assert m["mrr@10"] == pytest.approx(round((1 + 1 / 2 + 1 / 7) / 5, 4))
+    assert rank_metrics([]) == {"recall@1": 0.0, "recall@5": 0.0, "mrr@10": 0.0}
+
+
+def test_gold_rank_and_percentile():
+    assert gold_rank(["a", "b", "c"], "b") == 2
+    assert gold_rank(["a"], "z") == 0
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
+    assert percentile([], 0.95) == 0.0
+
+
+def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):
+    ctx, q = squad_files
+    home = tmp_path / "home"
+    settings = Settings(khabar_home=home)
+    res = run_squad_eval(settings, contexts=str(ctx), questions=str(q), modes="all", home=home,
+                         embedder=HashEmbedder(), latency_sample=2)
+    assert res["contexts"] == 3 and res["questions"] == 2 and res["distractor_articles"] == 0
+    assert set(res["modes"]) == {"dense", "lexical", "rrf", "hybrid"}
+    for m in res["modes"].values():
+        assert set(m) == {"recall@1", "recall@5", "mrr@10", "p50_ms", "p95_ms"}
+        assert 0.0 <= m["recall@1"] <= m["recall@5"] <= 1.0
+    # Both questions share rare words only with their own paragraph, so BM25 ranks the gold first.
+    assert res["modes"]["lexical"]["recall@1"] == 1.0
+    assert res["modes"]["hybrid"]["mrr@10"] >= res["modes"]["dense"]["mrr@10"]
+    # The index under `home` is reused: a second run indexes nothing new and scores the same.
+    again = run_squad_eval(settings, contexts=str(ctx), questions=str(q), modes="lexical", home=home,
+                           embedder=HashEmbedder(), latency_sample=1)
+    assert again["modes"]["lexical"]["recall@1"] == 1.0
+    assert again["distractor_articles"] == 0

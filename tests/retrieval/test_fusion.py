@@ -1,0 +1,55 @@
+"""Score fusion is pure arithmetic: check it by hand."""
+
+import numpy as np
+import pytest
+
+from retrieval.fusion import fuse, lexical_weight, minmax, rrf
+
+
+def test_minmax_scales_to_unit_interval_and_handles_constants():
+    assert minmax(np.array([2.0, 4.0, 3.0])).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([0.7, 0.7])).tolist() == [1.0, 1.0]
+    assert minmax(np.array([0.0, 0.0])).tolist() == [0.0, 0.0]
+    assert minmax(np.array([])).size == 0
+
+
+@pytest.mark.parametrize("coverage", [0.0, 0.2, 0.5])
+def test_lexical_weight_is_zero_when_bm25_knows_too_few_words(coverage):
+    assert lexical_weight(coverage, base=0.6, min_coverage=0.5) == 0.0
+
+
+def test_lexical_weight_grows_linearly_to_base():
+    assert lexical_weight(1.0, base=0.6, min_coverage=0.5) == pytest.approx(0.6)
+    assert lexical_weight(0.75, base=0.6, min_coverage=0.5) == pytest.approx(0.3)
+
+
+def test_fuse_with_zero_weight_keeps_dense_order():
+    dense = {"a": 0.80, "b": 0.85, "c": 0.70}
+    lex = {"c": 30.0, "a": 1.0}
+    out = fuse(dense, lex, weight=0.0)
+    assert sorted(out, key=out.get, reverse=True) == ["b", "a", "c"]
+
+
+def test_fuse_adds_weighted_max_normalised_bm25():
+    dense = {"a": 0.9, "b": 0.8, "c": 0.7}
+    lex = {"a": 0.0, "b": 10.0, "c": 5.0}
+    out = fuse(dense, lex, weight=0.6)
+    assert out["a"] == pytest.approx(1.0)          # top dense, no lexical support
+    assert out["b"] == pytest.approx(0.5 + 0.6)    # half-way dense, best BM25
+    assert out["c"] == pytest.approx(0.0 + 0.3)
+    assert max(out, key=out.get) == "b"
+
+
+def test_fuse_lexical_only_candidate_gets_floor_dense_score():
+    out = fuse({"a": 0.9, "b": 0.5}, {"z": 4.0}, weight=0.5)
+    assert out["z"] == pytest.approx(0.5)  # min dense (0) + 0.5 * 1
+    assert fuse({}, {}, weight=1.0) == {}
+    only_lex = fuse({}, {"x": 2.0, "y": 1.0}, weight=1.0)
+    assert only_lex["x"] > only_lex["y"]
+
+
+def test_rrf_sums_reciprocal_ranks():
+    out = rrf([["a", "b"], ["b", "c"]], k=60)
+    assert out["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert out["a"] == pytest.approx(1 / 61)
+    assert out["c"] == pytest.approx(1 / 62)

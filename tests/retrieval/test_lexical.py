@@ -1,0 +1,101 @@
+"""BM25 lexical index: search, incremental updates, npz round-trip, corruption and interrupted saves."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from retrieval.errors import IndexCorruptError
+from retrieval.lexical import LexicalIndex
+
+DOCS = {
+    "a::0": ("a", "قال الرئيس الصيني شي جين بينغ إن العلاقات مع روسيا قوية"),
+    "b::0": ("b", "ارتفعت أسعار النفط في السعودية اليوم"),
+    "c::0": ("c", "The oil price rose in Riyadh today"),
+}
+
+
+def _index(path=None) -> LexicalIndex:
+    idx = LexicalIndex(path)
+    idx.add(list(DOCS), [a for a, _ in DOCS.values()], [t for _, t in DOCS.values()])
+    return idx
+
+
+def test_search_scores_and_filters():
+    idx = _index()
+    top = idx.search("أسعار النفط")
+    assert top[0][:2] == ("b::0", "b") and top[0][2] > 0
+    assert idx.search("أسعار النفط", allowed_articles={"a"}) == []
+    assert idx.search("oil price")[0][0] == "c::0"
+    scores = idx.score_chunks("روسيا", ["a::0", "b::0", "zzz"])
+    assert scores["a::0"] > 0 and scores["b::0"] == 0 and scores["zzz"] == 0
+    assert idx.coverage("روسيا") == 1.0 and idx.coverage("xylophone") == 0.0
+
+
+def test_update_and_remove():
+    idx = _index()
+    idx.add(["b::0"], ["b"], ["خبر عن الطقس الحار"])
+    assert idx.search("النفط السعودية") == []  # the old text of b is gone, not merely outranked
+    assert idx.search("الطقس")[0][0] == "b::0" and len(idx) == 3
+    idx.remove(["a::0"])
+    assert "a::0" not in idx and len(idx) == 2
+    assert idx.search("روسيا") == []
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "lexical.npz"
+    idx = _index(path)
+    idx.remove(["c::0"])
+    idx.save()
+    assert not idx.dirty
+    back = LexicalIndex.load(path)
+    assert sorted(back.chunk_ids) == ["a::0", "b::0"]
+    for q in ("أسعار النفط", "روسيا الصين", "oil"):
+        assert back.search(q) == idx.search(q)
+    with np.load(path, allow_pickle=False) as z:  # no pickled objects inside
+        assert {"digest", "vocab", "chunk_ids"} <= set(z.files)
+
+
+def test_missing_file_is_empty(tmp_path):
+    assert len(LexicalIndex.load(tmp_path / "none.npz")) == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "flip"])
+def test_damaged_file_raises_index_corrupt(tmp_path, damage):
+    path = tmp_path / "lexical.npz"
+    _index(path).save()
+    raw = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"\x00not an npz" * 50)
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 2])
+    else:
+        with np.load(path) as z:  # rewrite with one altered count but the old digest
+            arrays = {k: z[k] for k in z.files}
+        arrays["data"] = arrays["data"] + 1
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+    with pytest.raises(IndexCorruptError, match="doctor --fix"):
+        LexicalIndex.load(path)
+
+
+def test_interrupted_save_keeps_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "lexical.npz"
+    idx = _index(path)
+    idx.save()
+    idx.add(["d::0"], ["d"], ["نص إضافي"])
+
+    def crash(*a, **k):
+        raise OSError("simulated crash before rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        idx.save()
+    monkeypatch.undo()
+    strays = list(tmp_path.glob("lexical.npz.tmp*"))
+    assert strays  # the half-done write never touched the real file
+    assert sorted(LexicalIndex.load(path).chunk_ids) == sorted(DOCS)
+    idx.save()
+    assert sorted(LexicalIndex.load(path).chunk_ids) == sorted([*DOCS, "d::0"])

@@ -1,0 +1,126 @@
+"""Searcher behaviour over a real Chroma + manifest + BM25 index in tmp, with the deterministic HashEmbedder."""
+
+import json
+
+import pytest
+
+from khabar.app import build_service, open_index
+from khabar.settings import Settings
+from retrieval.models import Filters
+from tests.fakes import HashEmbedder
+
+FALCON = ("الرياض 5 ديسمبر 2020 (واس) - اصطاد الصقر الشاهين حمامة فوق الصحراء قرب الرياض، "
+          "وقال مربو الصقور إن موسم الصيد بدأ مبكرا هذا العام بسبب الطقس البارد.")
+CAMEL = ("الطائف 23 يوليو 2015 - انطلق سباق الهجن السنوي في الطائف بمشاركة ألف ناقة، "
+         "ويستخدم المنظمون الراكب الآلي بدلا من الأطفال منذ سنوات.")
+OIL = "أعلنت وزارة الطاقة ارتفاع إنتاج النفط الخام في المنطقة الشرقية خلال شهر مارس."
+# One long article (several chunks) that mentions palms in many sentences.
+PALMS = " ".join(f"النخيل في واحة الأحساء تنتج تمور الخلاص الحلوة في الصيف رقم {i} ويعمل المزارعون في البساتين."
+                 for i in range(60))
+
+ARTICLES = [
+    {"id": "falcon-riyadh", "title": "الصقور", "text": FALCON, "source": "alriyadh", "date": "2020-12-05",
+     "agency": "واس", "city": "الرياض"},
+    # The same wire story republished by another outlet, with its own furniture line.
+    {"id": "falcon-okaz", "title": "الصقور", "text": FALCON + " (عكاظ)", "source": "okaz", "date": "2020-12-05",
+     "agency": "واس", "city": "الرياض"},
+    {"id": "camel", "title": "الهجن", "text": CAMEL, "source": "okaz", "date": "2015-07-23", "city": "الطائف"},
+    {"id": "oil", "title": "النفط", "text": OIL, "source": "alyaum", "date": "2019-03-01"},
+    {"id": "palms", "title": "النخيل", "text": PALMS, "source": "alhayat", "date": "2018-06-10"},
+]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("search")
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
+    settings = Settings(khabar_home=tmp / "home")
+    index = open_index(settings, embedder=HashEmbedder())
+    svc = build_service(settings, index=index)
+    rep = svc.indexer.ingest([str(corpus)])
+    assert rep.failed == 0
+    return svc
+
+
+@pytest.fixture(scope="module")
+def searcher(service):
+    return service.searcher
+
+
+def test_every_mode_finds_the_article_sharing_the_words(searcher):
+    for mode in ("dense", "lexical", "hybrid", "rrf"):
+        hits = searcher.search("سباق الهجن في الطائف", k=3, mode=mode)
+        assert hits and hits[0].article_id == "camel", mode
+
+
+def test_unknown_mode_rejected(searcher):
+    with pytest.raises(ValueError):
+        searcher.search("النفط", mode="magic")
+
+
+def test_passages_are_verbatim_spans_of_the_article(service, searcher):
+    for hit in searcher.search("تمور الخلاص في الأحساء", k=5):
+        text = service.article(hit.article_id).text
+        for p in hit.passages:
+            assert text[p.start:p.end] == p.text
+
+
+def test_chunks_of_one_article_collapse_into_one_hit(searcher, service):
+    assert len(service.manifest.chunk_ids_of("palms")) > 1
+    hits = searcher.search("النخيل تمور الخلاص البساتين", k=5, mode="hybrid")
+    ids = [h.article_id for h in hits]
+    assert ids[0] == "palms"
+    assert len(ids) == len(set(ids))
+    palms = hits[0]
+    assert 1 < len(palms.passages) <= searcher.config.passages_per_hit
+    assert len({p.chunk_id for p in palms.passages}) == len(palms.passages)
+
+
+def test_near_duplicate_wire_stories_merge_into_also_in(searcher):
+    hits = searcher.search("الصقر الشاهين يصطاد الحمام قرب الرياض", k=5)
+    falcons = [h for h in hits if h.article_id.startswith("falcon")]
+    assert len(falcons) == 1
+    other = "okaz" if falcons[0].source == "alriyadh" else "alriyadh"
+    assert falcons[0].also_in == (other,)
+
+
+def test_source_filter_is_applied_inside_the_search(searcher):
+    # The best match overall is the falcon story; with k=1 a post-filter would return nothing.
+    hits = searcher.search("الصقر الشاهين", k=1, filters=Filters(source="alyaum"))
+    assert [h.article_id for h in hits] == ["oil"]
+    for mode in ("dense", "lexical", "hybrid"):
+        hits = searcher.search("الصقر الشاهين حمامة", k=5, mode=mode, filters=Filters(source="okaz"))
+        assert hits and {h.source for h in hits} == {"okaz"}, mode
+        assert hits[0].article_id == "falcon-okaz"
+
+
+def test_date_window_filter(searcher):
+    hits = searcher.search("سباق الهجن الصقر النخيل النفط", k=10, filters=Filters(since="2015-01-01",
+                                                                                 until="2015-12-31"))
+    assert [h.article_id for h in hits] == ["camel"]
+    hits = searcher.search("سباق الهجن الصقر النخيل النفط", k=10, filters=Filters(since="2019-01-01"))
+    assert {h.article_id for h in hits} <= {"oil", "falcon-riyadh", "falcon-okaz"}
+    assert "oil" in {h.article_id for h in hits}
+
+
+def test_english_query_over_arabic_text_gives_lexical_weight_zero(searcher):
+    q = "Which falcon hunts pigeons near Riyadh?"
+    assert searcher.lexical.coverage(q) == 0.0
+    hybrid = searcher.search(q, k=5, mode="hybrid")
+    assert "lexical_ms" not in searcher.last_timings  # BM25 is not even consulted
+    dense = searcher.search(q, k=5, mode="dense")
+    assert [h.article_id for h in hybrid] == [h.article_id for h in dense]
+    assert all(h.lexical_score is None for h in hybrid)
+
+
+def test_arabic_query_uses_both_scores(searcher):
+    hits = searcher.search("سباق الهجن في الطائف", k=3, mode="hybrid")
+    assert "lexical_ms" in searcher.last_timings
+    assert hits[0].dense_score is not None and hits[0].lexical_score is not None
+    assert hits[0].lexical_score > 0
+
+
+def test_service_search_parses_date_window_from_the_question(service):
+    hits = service.search("سباق الهجن في يوليو 2015", k=5)
+    assert hits and all(h.date.startswith("2015-07") for h in hits)

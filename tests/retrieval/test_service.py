@@ -1,0 +1,109 @@
+"""AnswerService over a real index: stats, filters inside search, and readers never seeing uncommitted articles."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from retrieval.errors import ArticleNotFoundError, BadQuestionError
+from retrieval.models import Filters
+from tests.retrieval.conftest import make_snn_zip, open_service
+
+
+@pytest.fixture
+def loaded(service, seed_path, tmp_path):
+    day = make_snn_zip(tmp_path / "day.zip", 80)
+    service.indexer.ingest([seed_path, day])
+    return service
+
+
+def test_stats_match_the_manifest(loaded):
+    stats = loaded.stats()
+    m = loaded.manifest
+    n_articles = len(m.hashes())
+    assert stats["articles"] == n_articles and stats["chunks"] == len(list(m.iter_chunk_rows()))
+    assert stats["chunks"] == loaded.indexer.store.count()
+    assert (stats["date_min"], stats["date_max"]) == ("2015-07-23", "2020-12-31")
+    assert stats["embedding_model"] == "test/hash-embedder"
+    arts = m.articles(m.hashes()).values()
+    expected = {}
+    for a in arts:
+        if a.source:
+            expected[a.source] = expected.get(a.source, 0) + 1
+    assert stats["sources"] == expected == loaded.sources()
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_source_and_date_filters_inside_search(loaded, mode):
+    source = max(loaded.sources(), key=loaded.sources().get)
+    hits = loaded.search("السعودية", k=20, filters=Filters(source=source), mode=mode)
+    assert hits and all(h.source == source for h in hits)
+    old = loaded.search("السعودية", k=20, filters=Filters(until="2016-01-01"), mode=mode)
+    assert old and all(h.date <= "2016-01-01" for h in old)
+    recent = loaded.search("الصين روسيا", k=20, filters=Filters(since="2020-01-01"), mode=mode)
+    assert [h.article_id for h in recent] == ["000_84ffc645cff79ea0"]
+
+
+def test_uncommitted_chunks_are_invisible_to_readers(service, seed_path, fake_embedder):
+    """Chunks upserted to Chroma whose manifest row never committed (ingest in progress) are not returned."""
+    from corpus.models import Article, Chunk
+
+    service.indexer.ingest([seed_path])
+    text = "خبر عاجل عن بركان ثائر في آيسلندا اليوم"
+    art = Article(article_id="pending", text=text, source="okaz", content_hash="h")
+    chunk = Chunk("pending::0", "pending", text, 0, len(text))
+    service.indexer.store.upsert_many([(art, chunk)], fake_embedder.embed_passages([text]))
+    service.indexer.lexical.add(["pending::0"], ["pending"], [text])  # even a lexical entry ahead of the commit
+    for mode in ("dense", "lexical", "hybrid"):
+        assert all(h.article_id != "pending" for h in service.search("بركان ثائر في آيسلندا", mode=mode))
+    assert all(c.article_id != "pending" for h in [service.ask("بركان في آيسلندا؟")] for c in h.citations)
+    with pytest.raises(ArticleNotFoundError):
+        service.article("pending")
+    service.manifest.commit_articles([(art, [chunk], 0)])
+    assert service.search("بركان ثائر في آيسلندا", mode="lexical")[0].article_id == "pending"
+
+
+def test_bad_questions_and_article_lookup(loaded):
+    for q in ("", "   ", "؟؟!!", "x" * 5000):
+        with pytest.raises(BadQuestionError):
+            loaded.search(q)
+    assert loaded.article(" 000_84ffc645cff79ea0 ").city == "بكين"
+    with pytest.raises(ArticleNotFoundError):
+        loaded.article("nope")
+
+
+def test_reindex_returns_the_summary(service, seed_path):
+    out = service.reindex([str(seed_path)])
+    assert out["added"] == 1 and out["errors"] == [] and set(out) >= {"articles_seen", "chunks_added", "seconds"}
+    assert service.reindex([str(seed_path)])["unchanged"] == 1
+    with pytest.raises(BadQuestionError):
+        service.reindex([])
+
+
+@pytest.mark.slow
+def test_cli_stats_json_and_real_answer(tmp_path, seed_path):
+    """`khabar ingest/stats/ask --json` end to end with the real model."""
+    env = {**os.environ, "KHABAR_HOME": str(tmp_path / "home")}
+    env.pop("CHROMA_HOST", None)
+
+    def run(*args):
+        p = subprocess.run([sys.executable, "-m", "khabar", *args], env=env, capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return json.loads(p.stdout)
+
+    rep = run("ingest", str(seed_path), "--json")
+    assert rep["added"] == 1 and rep["index"]["articles"] == 1
+    stats = run("stats", "--json")
+    assert stats["articles"] == 1 and stats["chunks"] == rep["chunks_added"]
+    assert stats["date_min"] == stats["date_max"] == "2020-12-31"
+    assert stats["embedding_model"] == "intfloat/multilingual-e5-small"
+    ans = run("ask", "ماذا قال شي جين بينغ عن العلاقات مع روسيا؟", "--json")
+    assert not ans["abstained"] and ans["citations"]
+    art = open_service(tmp_path / "unused", __import__("tests.fakes", fromlist=["HashEmbedder"]).HashEmbedder())
+    del art
+    assert all(c["article_id"] == "000_84ffc645cff79ea0" for c in ans["citations"])

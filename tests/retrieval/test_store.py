@@ -1,0 +1,92 @@
+"""ChromaStore on a real embedded PersistentClient: filters inside the query, model records, paging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corpus.models import Article, Chunk
+from retrieval.errors import ModelMismatchError
+from retrieval.models import Filters
+from retrieval.store import ChromaStore, date_int, make_client, where_clause
+
+
+def _article(aid: str, source: str, date: str, text: str) -> tuple[Article, list[Chunk]]:
+    art = Article(article_id=aid, text=text, source=source, date=date, content_hash=f"h-{aid}")
+    return art, [Chunk(chunk_id=f"{aid}::0", article_id=aid, text=text, start=0, end=len(text))]
+
+
+@pytest.fixture
+def store(tmp_path, fake_embedder):
+    client = make_client(home=tmp_path)
+    st = ChromaStore(client, collection="test-col", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    rows = [_article("a1", "alriyadh", "2015-07-21", "النفط في السعودية"),
+            _article("a2", "okaz", "2015-07-23", "النفط في السعودية والخليج"),
+            _article("a3", "alriyadh", "2015-07-25", "النفط في السعودية اليوم")]
+    items = [(a, c) for a, cs in rows for c in cs]
+    st.upsert_many(items, fake_embedder.embed_passages([c.text for _, c in items]))
+    return st
+
+
+def test_date_int_and_where_clause():
+    assert date_int("2015-07-23") == 20150723 and date_int("") == 0 and date_int("bad") == 0
+    assert where_clause(None) is None and where_clause(Filters()) is None
+    assert where_clause(Filters(source="okaz")) == {"source": "okaz"}
+    w = where_clause(Filters(source="okaz", since="2015-07-22", until="2015-07-24"))
+    assert w == {"$and": [{"source": "okaz"}, {"date_int": {"$gte": 20150722}}, {"date_int": {"$lte": 20150724}}]}
+
+
+def test_filters_are_applied_inside_the_query(store, fake_embedder):
+    q = fake_embedder.embed_queries(["النفط في السعودية"])[0]
+    assert {h.article_id for h in store.query(q, k=10)} == {"a1", "a2", "a3"}
+    assert {h.article_id for h in store.query(q, k=10, filters=Filters(source="alriyadh"))} == {"a1", "a3"}
+    window = Filters(since="2015-07-22", until="2015-07-24")
+    assert [h.article_id for h in store.query(q, k=10, filters=window)] == ["a2"]
+    # k=1 with a filter still finds the match: filtering happens before the top-k cut
+    assert [h.article_id for h in store.query(q, k=1, filters=Filters(source="okaz"))] == ["a2"]
+
+
+def test_stored_hashes_embeddings_and_paging(store, fake_embedder):
+    assert store.stored_hashes(["a1::0", "missing::0"]) == {"a1::0": "h-a1"}
+    vecs = store.embeddings(["a2::0"])
+    assert np.allclose(vecs["a2::0"], fake_embedder.embed_passages(["النفط في السعودية والخليج"])[0], atol=1e-6)
+    assert sorted(store.all_ids()) == ["a1::0", "a2::0", "a3::0"]
+    page = store.get_chunks(limit=2) + store.get_chunks(limit=2, offset=2)
+    assert sorted(cid for cid, _, _ in page) == ["a1::0", "a2::0", "a3::0"]
+    meta = dict((cid, m) for cid, m, _ in page)["a3::0"]
+    assert meta["date_int"] == 20150725 and meta["source"] == "alriyadh" and meta["end"] == len("النفط في السعودية اليوم")
+    store.delete(["a1::0"])
+    store.delete_article("a3")
+    assert store.all_ids() == ["a2::0"] and store.count() == 1
+
+
+def test_collection_records_model_and_mismatch_names_rebuild(store, tmp_path, fake_embedder):
+    client = store.client
+    assert ChromaStore.collection_info(client, "test-col") == {"embedding_model": fake_embedder.name,
+                                                         "dimension": fake_embedder.dimension}
+    assert ChromaStore.collection_info(client, "absent") is None
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        ChromaStore(client, collection="test-col", embedding_model="other/model", dimension=fake_embedder.dimension)
+    with pytest.raises(ModelMismatchError, match="dimension"):
+        ChromaStore(client, collection="test-col", embedding_model=fake_embedder.name, dimension=128)
+    ChromaStore.drop(client, "test-col")
+    fresh = ChromaStore(client, collection="test-col", embedding_model="other/model", dimension=128)
+    assert fresh.count() == 0
+
+
+def test_persists_across_clients(store, tmp_path, fake_embedder):
+    again = ChromaStore(make_client(home=tmp_path), collection="test-col", embedding_model=fake_embedder.name,
+                        dimension=fake_embedder.dimension)
+    assert again.count() == 3
+
+
+def test_unreachable_server_is_a_khabar_error(tmp_path):
+    import socket
+
+    from retrieval.errors import KhabarError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(KhabarError, match="Chroma server"):
+        make_client(home=tmp_path, host="127.0.0.1", port=port)
