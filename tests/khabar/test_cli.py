@@ -127,7 +127,7 @@ def test_model_info_path_loads_in_sentence_transformers(results):
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(info["path"], device="cpu")
-    assert model.get_sentence_embedding_dimension() == info["dimension"]
+    assert model.get_embedding_dimension() == info["dimension"]
     vec = model.encode(["query: ماذا قال بوتين؟"], normalize_embeddings=True)
     assert vec.shape == (1, info["dimension"])
 

@@ -15,7 +15,7 @@ CAMEL = ("الطائف 23 يوليو 2015 - انطلق سباق الهجن ال�
          "ويستخدم المنظمون الراكب الآلي بدلا من الأطفال منذ سنوات.")
 OIL = "أعلنت وزارة الطاقة ارتفاع إنتاج النفط الخام في المنطقة الشرقية خلال شهر مارس."
 # One long article (several chunks) that mentions palms in many sentences.
-PALMS = " ".join(f"النخيل في واحة الأحساء تنتج تمور الخلاص الحلوة في الصيف رقم {i} ويعمل المزارعون في البساتين."
+PALMS = " ".join(f"النخيل بواحة الأحساء تنتج تمور الخلاص الحلوة صيفا رقم {i} ويعمل المزارعون بالبساتين."
                  for i in range(60))
 
 ARTICLES = [
@@ -50,7 +50,7 @@ def searcher(service):
 
 def test_every_mode_finds_the_article_sharing_the_words(searcher):
     for mode in ("dense", "lexical", "hybrid", "rrf"):
-        hits = searcher.search("سباق الهجن في الطائف", k=3, mode=mode)
+        hits = searcher.search("سباق الهجن الطائف", k=3, mode=mode)
         assert hits and hits[0].article_id == "camel", mode
 
 
@@ -115,7 +115,7 @@ def test_english_query_over_arabic_text_gives_lexical_weight_zero(searcher):
 
 
 def test_arabic_query_uses_both_scores(searcher):
-    hits = searcher.search("سباق الهجن في الطائف", k=3, mode="hybrid")
+    hits = searcher.search("سباق الهجن الطائف", k=3, mode="hybrid")
     assert "lexical_ms" in searcher.last_timings
     assert hits[0].dense_score is not None and hits[0].lexical_score is not None
     assert hits[0].lexical_score > 0

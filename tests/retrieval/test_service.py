@@ -104,6 +104,4 @@ def test_cli_stats_json_and_real_answer(tmp_path, seed_path):
     assert stats["embedding_model"] == "intfloat/multilingual-e5-small"
     ans = run("ask", "ماذا قال شي جين بينغ عن العلاقات مع روسيا؟", "--json")
     assert not ans["abstained"] and ans["citations"]
-    art = open_service(tmp_path / "unused", __import__("tests.fakes", fromlist=["HashEmbedder"]).HashEmbedder())
-    del art
     assert all(c["article_id"] == "000_84ffc645cff79ea0" for c in ans["citations"])

@@ -1,0 +1,20 @@
+"""Helpers shared by the benchmark scripts: percentiles and result output."""
+
+from __future__ import annotations
+
+import json
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of `values`, rounded to 0.1."""
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 1) if s else 0.0
+
+
+def emit(result: dict, as_json: bool) -> None:
+    """Print a result as JSON or as `key: value` lines."""
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")

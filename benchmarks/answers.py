@@ -1,0 +1,122 @@
+"""Answer quality on SQuAD-format sets with distractors: is the top citation the gold paragraph, does a
+cited quote contain the gold answer, how often do unanswerable questions abstain, and `ask` latency.
+
+Unanswerable questions are the questions of held-out paragraphs (every `--holdout`-th paragraph is not
+indexed), so they are on-topic for the set but their answer is not in the corpus.
+
+    python3 benchmarks/answers.py --contexts ../shared/data/xquad/xquad.ar.json \
+        --questions ../shared/data/xquad/xquad.en.json --home /tmp/ans-xquad [--features out.jsonl] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, pct  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DISTRACTORS = SHARED / "data" / "saudinewsnet" / "2015-07-23.zip"
+
+
+
+def _norm(text: str) -> str:
+    from corpus.normalize import normalize_arabic
+
+    return " ".join(normalize_arabic(text).split())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--contexts", required=True)
+    ap.add_argument("--questions")
+    ap.add_argument("--distractors", nargs="*", default=[str(DISTRACTORS)])
+    ap.add_argument("--home", required=True, help="index folder (reused across runs)")
+    ap.add_argument("--holdout", type=int, default=5, help="every N-th paragraph is left out (unanswerable)")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--features", help="write per-question abstention features as JSONL (for calibration)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    from khabar.app import build_service, open_index
+    from khabar.evaluate import _ingest_articles, load_squad
+    from khabar.settings import get_settings
+    from retrieval.answering import compose_extractive, detect_language
+
+    articles, ctx_qs = load_squad(args.contexts)
+    answers_by_qid = {}
+    for path in {args.contexts, args.questions or args.contexts}:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        for doc in data["data"]:
+            for para in doc["paragraphs"]:
+                for qa in para["qas"]:
+                    answers_by_qid.setdefault(qa["id"], []).extend(a["text"] for a in qa.get("answers", []))
+    held = {a.article_id for i, a in enumerate(articles) if i % args.holdout == args.holdout - 1}
+    gold_of = {qid: gold for qid, _, gold in ctx_qs}
+    if args.questions and Path(args.questions).resolve() != Path(args.contexts).resolve():
+        _, q_list = load_squad(args.questions)
+        qs = [(qid, q, gold_of[qid]) for qid, q, _ in q_list if qid in gold_of]
+    else:
+        qs = ctx_qs
+    if args.limit:
+        qs = qs[: args.limit]
+
+    settings = get_settings(khabar_home=Path(args.home), chroma_host="")
+    index = open_index(settings)
+    service = build_service(settings, index=index)
+    if args.distractors:
+        service.indexer.ingest(args.distractors)
+    _ingest_articles(service.indexer, [a for a in articles if a.article_id not in held])
+    get_article = service.manifest.article
+
+    ok_top = ok_quote = answered = n_ans = 0
+    abst_unans = n_unans = 0
+    lat: list[float] = []
+    feats_out = open(args.features, "w", encoding="utf-8") if args.features else None
+    for qid, q, gold in qs:
+        t = time.perf_counter()
+        ans = service.ask(q)
+        lat.append((time.perf_counter() - t) * 1000)
+        if feats_out is not None:
+            hits = service.searcher.search(q, k=5)
+            _, feats = compose_extractive(q, hits, get_article, service.embedder, language=detect_language(q),
+                                          return_features=True)
+            feats_out.write(json.dumps({"qid": qid, "answerable": gold not in held, **feats.to_dict()},
+                                       ensure_ascii=False) + "\n")
+        if gold in held:
+            n_unans += 1
+            abst_unans += ans.abstained
+            continue
+        n_ans += 1
+        if ans.abstained:
+            continue
+        answered += 1
+        if ans.citations and ans.citations[0].article_id == gold:
+            ok_top += 1
+        golds = [_norm(g) for g in answers_by_qid.get(qid, []) if g.strip()]
+        if any(g and g in _norm(c.quote) for c in ans.citations for g in golds):
+            ok_quote += 1
+    if feats_out is not None:
+        feats_out.close()
+    res = {
+        "contexts": len(articles), "held_out": len(held), "questions": len(qs),
+        "answerable": n_ans, "unanswerable": n_unans,
+        "answered_rate": round(answered / max(n_ans, 1), 4),
+        "top_citation_gold_rate": round(ok_top / max(n_ans, 1), 4),
+        "gold_answer_in_quote_rate": round(ok_quote / max(n_ans, 1), 4),
+        "abstention_rate_unanswerable": round(abst_unans / max(n_unans, 1), 4),
+        "ask_p50_ms": pct(lat, 0.5), "ask_p95_ms": pct(lat, 0.95),
+        "ask_mean_ms": round(statistics.mean(lat), 1) if lat else 0.0,
+    }
+    emit(res, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

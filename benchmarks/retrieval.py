@@ -1,0 +1,73 @@
+"""Retrieval benchmark: XQuAD ar→ar, XQuAD en→ar and ARCD with SaudiNewsNet distractors, every mode.
+
+    python3 benchmarks/retrieval.py --home-root /tmp/khabar-bench [--json] [--modes dense,lexical,rrf,hybrid]
+
+Each set's index is built once under --home-root (XQuAD ar→ar and en→ar share one) and reused on later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = REPO.parent / "shared" / "data"
+DISTRACTORS = SHARED / "saudinewsnet" / "2015-07-23.zip"
+SETS = [
+    # name, index folder, contexts, questions
+    ("XQuAD ar→ar", "xquad", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.ar.json"),
+    ("XQuAD en→ar", "xquad", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.en.json"),
+    ("ARCD ar→ar", "arcd", SHARED / "arcd" / "arcd-train.json", SHARED / "arcd" / "arcd-train.json"),
+]
+
+
+def markdown(results: dict) -> str:
+    """One row per set and mode."""
+    lines = ["| set | mode | R@1 | R@5 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
+    for name, res in results.items():
+        for mode, m in res["modes"].items():
+            lines.append(f"| {name} | {mode} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr@10']:.3f} "
+                         f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from khabar.evaluate import run_squad_eval
+    from khabar.settings import get_settings
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home-root", default="/tmp/khabar-bench-retrieval", help="where the per-set indexes are cached")
+    ap.add_argument("--modes", default="dense,lexical,rrf,hybrid")
+    ap.add_argument("--sets", default="", help="comma-separated subset of: xquad-ar, xquad-en, arcd")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
+    ap.add_argument("--latency-sample", type=int, default=100)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+
+    keys = {"XQuAD ar→ar": "xquad-ar", "XQuAD en→ar": "xquad-en", "ARCD ar→ar": "arcd"}
+    wanted = set(filter(None, args.sets.split(","))) or set(keys.values())
+    settings = get_settings()
+    results = {}
+    for name, folder, contexts, questions in SETS:
+        if keys[name] not in wanted:
+            continue
+        results[name] = run_squad_eval(
+            settings, contexts=str(contexts), questions=str(questions), distractors=[str(DISTRACTORS)],
+            modes=args.modes.split(","), limit=args.limit, home=Path(args.home_root) / folder,
+            latency_sample=args.latency_sample)
+        print(f"{name}: done", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""KhabarRetriever is a LangChain retriever over a real Chroma + BM25 index (HashEmbedder, tmp home)."""
+
+import json
+
+import pytest
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from khabar.app import build_service, open_index
+from khabar.settings import Settings
+from retrieval.langchain_retriever import KhabarRetriever
+from retrieval.models import Filters
+from tests.fakes import HashEmbedder
+
+ARTICLES = [
+    {"id": "camel", "title": "الهجن", "text": "انطلق سباق الهجن السنوي بالطائف بمشاركة ألف ناقة والراكب الآلي.",
+     "source": "okaz", "date": "2015-07-23", "city": "الطائف", "agency": "واس", "url": "https://example.org/camel"},
+    {"id": "oil", "title": "النفط", "text": "أعلنت وزارة الطاقة ارتفاع إنتاج النفط الخام بالمنطقة الشرقية.",
+     "source": "alyaum", "date": "2019-03-01"},
+]
+CITATION_KEYS = {"article_id", "title", "source", "agency", "city", "date", "url", "path", "start", "end", "score"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lc")
+    corpus = tmp / "c.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
+    settings = Settings(khabar_home=tmp / "home")
+    svc = build_service(settings, index=open_index(settings, embedder=HashEmbedder()))
+    svc.indexer.ingest([str(corpus)])
+    return svc
+
+
+@pytest.mark.parametrize("backend", ["service", "searcher"])
+def test_invoke_returns_documents_with_citation_metadata(service, backend):
+    retriever = KhabarRetriever(backend=service if backend == "service" else service.searcher, k=2)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("سباق الهجن الطائف")
+    assert docs and all(isinstance(d, Document) for d in docs)
+    top = docs[0]
+    assert CITATION_KEYS <= set(top.metadata)
+    assert top.metadata["article_id"] == "camel"
+    assert top.metadata["source"] == "okaz" and top.metadata["city"] == "الطائف"
+    assert top.metadata["url"] == "https://example.org/camel"
+    text = service.article("camel").text
+    assert text[top.metadata["start"]:top.metadata["end"]] == top.page_content
+
+
+def test_filters_and_k_pass_through(service):
+    retriever = KhabarRetriever(backend=service, k=5, filters=Filters(source="alyaum"))
+    docs = retriever.invoke("سباق الهجن الطائف")
+    assert [d.metadata["article_id"] for d in docs] == ["oil"]
+    one = KhabarRetriever(backend=service).invoke("النفط الهجن", k=1)
+    assert len(one) == 1
+
+
+async def test_async_invoke(service):
+    docs = await KhabarRetriever(backend=service, k=1).ainvoke("إنتاج النفط الخام")
+    assert docs[0].metadata["article_id"] == "oil"

@@ -1,0 +1,106 @@
+"""Chroma server mode: a real `chroma run` on 127.0.0.1 serving ingest, search and ask through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.retrieval.conftest import make_snn_zip
+
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _chroma_cli() -> list[str]:
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    if exe is None:
+        pytest.fail("the `chroma` CLI from the installed chromadb is not on PATH")
+    return [exe]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "chroma.log", "w+")
+    proc = subprocess.Popen([*_chroma_cli(), "run", "--path", str(tmp_path / "server-data"),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"`chroma run` did not come up (exit {proc.poll()}):\n{log.read()[-4000:]}")
+            time.sleep(0.2)
+        yield port, tmp_path / "server-data"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
+        log.close()
+
+
+def test_ingest_search_ask_through_a_chroma_server(chroma_server, tmp_path, seed_path):
+    port, data_dir = chroma_server
+    home = tmp_path / "home"
+    env = {**os.environ, "KHABAR_HOME": str(home), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)}
+
+    def khabar(*args: str) -> dict:
+        p = subprocess.run([sys.executable, "-m", "khabar", *args], env=env, capture_output=True, text=True,
+                           timeout=900)
+        assert p.returncode == 0, p.stderr[-3000:]
+        return json.loads(p.stdout)
+
+    day = make_snn_zip(tmp_path / "2015-07-23.zip", 150)
+    rep = khabar("ingest", "--json", str(seed_path), str(day))
+    assert rep["added"] > 100 and rep["index"]["articles"] == rep["added"]
+    assert not (home / "chroma").exists()  # vectors went to the server, not the embedded store
+    assert any(data_dir.iterdir())
+
+    from retrieval.store import ChromaStore, make_client
+
+    remote = make_client(home=home, host="127.0.0.1", port=port)
+    info = ChromaStore.collection_info(remote, "khabar")
+    assert info["embedding_model"] == "intfloat/multilingual-e5-small"
+    store = ChromaStore(remote, collection="khabar", embedding_model=info["embedding_model"],
+                        dimension=int(info["dimension"]))
+    assert store.count() == rep["index"]["chunks"] == rep["chunks_added"]
+
+    again = khabar("ingest", "--json", str(seed_path), str(day))
+    assert again["chunks_added"] == 0 and again["unchanged"] == rep["added"]
+
+    ans = khabar("ask", "ماذا قال شي جين بينغ عن العلاقات مع روسيا؟", "--json")
+    assert not ans["abstained"]
+    assert ans["citations"][0]["article_id"] == "000_84ffc645cff79ea0"
+    hits = khabar("search", "الرئيس الصيني بوتين", "--json", "--k", "3")["hits"]
+    assert hits[0]["article_id"] == "000_84ffc645cff79ea0"
+    source = max(rep["index"]["sources"], key=rep["index"]["sources"].get)
+    filtered = khabar("search", "السعودية", "--json", "--source", source, "--k", "5")["hits"]
+    assert filtered and all(h["source"] == source for h in filtered)
+    dated = khabar("search", "السعودية", "--json", "--until", "2015-12-31", "--k", "5")["hits"]
+    assert dated and all(h["date"] == "2015-07-23" for h in dated)
