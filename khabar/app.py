@@ -92,3 +92,16 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
     corpus_paths = [p for p in settings.khabar_corpus_path.split(os.pathsep) if p]
     return AnswerService(searcher=searcher, indexer=indexer, manifest=index.manifest, embedder=index.embedder,
                          llm=llm, corpus_paths=corpus_paths, max_question_chars=settings.khabar_max_question_chars)
+
+
+def index_stats(settings: Settings) -> dict:
+    """`khabar stats` from the manifest alone, without loading the model or Chroma (fast)."""
+    from retrieval.manifest import Manifest
+
+    manifest = Manifest(Path(settings.khabar_home) / "manifest.sqlite3")
+    try:
+        out = manifest.counts()
+        out["embedding_model"] = manifest.get_meta("embedding_model") or settings.khabar_embedding_model
+        return out
+    finally:
+        manifest.close()

@@ -63,9 +63,9 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from khabar.app import build_service
+    from khabar.app import index_stats
 
-    stats = build_service(_settings(args)).stats()
+    stats = index_stats(_settings(args))
     if args.json:
         _dump(stats)
     else:

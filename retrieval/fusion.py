@@ -21,15 +21,30 @@ def minmax(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def lexical_weight(coverage: float, *, base: float = 0.6, min_coverage: float = 0.5) -> float:
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Standardise scores over the candidate set, so cosine and BM25 become comparable units."""
+    if values.size == 0:
+        return values
+    sd = float(values.std())
+    if sd < 1e-9:
+        return np.zeros_like(values)
+    return (values - float(values.mean())) / sd
+
+
+def lexical_weight(coverage: float, *, base: float = 0.8, min_coverage: float = 0.3) -> float:
     """Weight of BM25 in the fused score: zero when too few query terms exist in the corpus."""
     if coverage <= min_coverage:
         return 0.0
     return base * (coverage - min_coverage) / (1.0 - min_coverage)
 
 
-def fuse(dense: Mapping[str, float], lexical: Mapping[str, float], *, weight: float) -> dict[str, float]:
-    """Fused score per chunk id: min-max dense cosine plus `weight` times max-normalised BM25."""
+def fuse(dense: Mapping[str, float], lexical: Mapping[str, float], *, weight: float,
+         method: str = "zscore") -> dict[str, float]:
+    """Fused score per chunk id: normalised dense cosine plus `weight` times normalised BM25.
+
+    `zscore` standardises both over the candidates (measured best); `minmax` scales dense to [0, 1] and
+    BM25 by its maximum. A candidate missing a dense score gets the lowest one, missing BM25 counts as 0.
+    """
     ids = list(dict.fromkeys([*dense, *lexical]))
     if not ids:
         return {}
@@ -39,10 +54,14 @@ def fuse(dense: Mapping[str, float], lexical: Mapping[str, float], *, weight: fl
     else:
         d = np.where(np.isnan(d), np.nanmin(d), d)
     ln = np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64)
-    lmax = ln.max() if ln.size else 0.0
-    lnorm = ln / lmax if lmax > 0 else ln
-    fused = minmax(d) + weight * lnorm
-    return dict(zip(ids, fused.tolist()))
+    if method == "zscore":
+        fused = zscore(d) + (weight * zscore(ln) if weight else 0.0)
+    elif method == "minmax":
+        lmax = ln.max() if ln.size else 0.0
+        fused = minmax(d) + weight * (ln / lmax if lmax > 0 else ln)
+    else:
+        raise ValueError("method must be zscore or minmax")
+    return dict(zip(ids, np.asarray(fused, dtype=np.float64).tolist()))
 
 
 def rrf(rankings: list[list[str]], *, k: int = 60) -> dict[str, float]:

@@ -74,17 +74,14 @@ class Indexer:
         self.batch_chunks = batch_chunks
         self.save_every_s = save_every_s
         self._write_lock = threading.Lock()
-        # The loader thread counts tokens while the writer embeds; a Hugging Face fast tokenizer keeps
-        # padding/truncation state on the shared Rust object, so the two must not overlap.
-        self._tokenizer_lock = threading.Lock()
 
     def _count_tokens(self, texts: Sequence[str]) -> list[int]:
-        with self._tokenizer_lock:
-            return self.embedder.count_tokens(texts)
+        # Runs in the loader thread while the writer embeds: the embedder must count with its own
+        # tokenizer instance (retrieval.embeddings does), never the one encode() configures per call.
+        return self.embedder.count_tokens(texts)
 
     def _embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._tokenizer_lock:
-            return np.asarray(self.embedder.embed_passages(texts))
+        return np.asarray(self.embedder.embed_passages(texts))
 
     # -- consistency -----------------------------------------------------------------------
     def reconcile_lexical(self) -> tuple[int, int]:
@@ -115,6 +112,7 @@ class Indexer:
         rep = IngestReport()
         timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0}
         self.reconcile_lexical()
+        self.manifest.set_meta("embedding_model", self.embedder.name)
         known = self.manifest.hashes()
         seen: set[str] = set()
         q: queue.Queue = queue.Queue(maxsize=3)

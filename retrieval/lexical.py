@@ -185,6 +185,32 @@ class LexicalIndex:
                 out[c] = next(it) if r is not None else 0.0
             return out
 
+    def feedback_scores(self, seed_chunk_ids: Sequence[str], chunk_ids: Sequence[str], *,
+                        n_terms: int = 30) -> dict[str, float]:
+        """BM25 of `chunk_ids` for a pseudo-query made of the highest-idf terms of the seed chunks (earlier seeds
+        weigh more): lexical evidence for a query whose own words the index does not know (English over Arabic)."""
+        self._ensure_weights()
+        with self._lock:
+            w = self._weights
+            seeds = [self._row_of[c] for c in seed_chunk_ids if c in self._row_of]
+            if not seeds or w is None or w.shape[0] == 0:
+                return {c: 0.0 for c in chunk_ids}
+            counts = self._counts
+            vote = np.zeros(counts.shape[1], dtype=np.float64)
+            for rank, r in enumerate(seeds):
+                lo, hi = counts.indptr[r], counts.indptr[r + 1]
+                cols = counts.indices[lo:hi]
+                vote[cols] += self._idf[cols] * np.exp(-rank)
+            k = min(n_terms, int(np.count_nonzero(vote)))
+            terms = np.argpartition(-vote, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
+            rows = [self._row_of.get(c) for c in chunk_ids]
+            known = [r for r in rows if r is not None]
+            vals = np.asarray(w[:, terms].tocsr()[known].sum(axis=1)).ravel() if known and k else np.zeros(len(known))
+            out, it = {}, iter(vals.tolist())
+            for c, r in zip(chunk_ids, rows):
+                out[c] = next(it) if r is not None else 0.0
+            return out
+
     # -- persistence -----------------------------------------------------------------------
     def save(self) -> None:
         """Write atomically: a crash leaves either the old or the new file, never half of one."""

@@ -23,8 +23,14 @@ class SearchConfig:
     """Tunable knobs, measured by `khabar eval squad` / benchmarks/retrieval.py (see README)."""
 
     candidates: int = 40
-    lexical_base_weight: float = 0.6
-    min_coverage: float = 0.5
+    lexical_base_weight: float = 0.8  # BM25 weight when every query term is known to the index
+    min_coverage: float = 0.3  # below this share of known query terms BM25 gets weight 0
+    fusion: str = "zscore"  # or "minmax"
+    # Cross-lingual pseudo-relevance feedback when BM25 knows too few query words: the top dense chunks'
+    # high-idf terms become a lexical query over the dense candidates (0 disables it).
+    prf_weight: float = 0.6
+    prf_seeds: int = 5
+    prf_terms: int = 30
     passages_per_hit: int = 2
     dedup_hamming: int = NEAR_DUPLICATE_BITS
 
@@ -95,7 +101,14 @@ class Searcher:
             t = time.perf_counter()
             if weight > 0:
                 self._complete_scores(query, qvec, dense, lex)
-            scores = fuse(dense, lex, weight=weight)
+                scores = fuse(dense, lex, weight=weight, method=cfg.fusion)
+            elif cfg.prf_weight > 0 and dense:
+                seeds = sorted(dense, key=dense.__getitem__, reverse=True)[: cfg.prf_seeds]
+                prf = self.lexical.feedback_scores(seeds, list(dense), n_terms=cfg.prf_terms)
+                timings["prf"] = 1.0
+                scores = fuse(dense, prf, weight=cfg.prf_weight, method=cfg.fusion)
+            else:
+                scores = fuse(dense, lex, weight=0.0, method=cfg.fusion)
             timings["fuse_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         hits = self._collapse(scores, dense, lex, art_of, k)

@@ -7,6 +7,7 @@ import pytest
 from khabar.app import build_service, open_index
 from khabar.settings import Settings
 from retrieval.models import Filters
+from retrieval.search import SearchConfig, Searcher
 from tests.fakes import HashEmbedder
 
 FALCON = ("الرياض 5 ديسمبر 2020 (واس) - اصطاد الصقر الشاهين حمامة فوق الصحراء قرب الرياض، "
@@ -107,11 +108,33 @@ def test_date_window_filter(searcher):
 def test_english_query_over_arabic_text_gives_lexical_weight_zero(searcher):
     q = "Which falcon hunts pigeons near Riyadh?"
     assert searcher.lexical.coverage(q) == 0.0
-    hybrid = searcher.search(q, k=5, mode="hybrid")
-    assert "lexical_ms" not in searcher.last_timings  # BM25 is not even consulted
-    dense = searcher.search(q, k=5, mode="dense")
+    plain = Searcher(store=searcher.store, lexical=searcher.lexical, manifest=searcher.manifest,
+                     embedder=searcher.embedder, config=SearchConfig(prf_weight=0.0))
+    hybrid = plain.search(q, k=5, mode="hybrid")
+    assert "lexical_ms" not in plain.last_timings  # BM25 of the query's own words is not even consulted
+    dense = plain.search(q, k=5, mode="dense")
     assert [h.article_id for h in hybrid] == [h.article_id for h in dense]
     assert all(h.lexical_score is None for h in hybrid)
+
+
+def test_english_query_uses_cross_lingual_feedback_from_dense_hits(searcher):
+    q = "Which falcon hunts pigeons near Riyadh?"
+    hits = searcher.search(q, k=5, mode="hybrid")
+    assert searcher.last_timings.get("prf") == 1.0
+    assert "lexical_ms" not in searcher.last_timings
+    story = lambda hs: sorted(h.article_id.split("-")[0] for h in hs)  # noqa: E731  (wire copies are one story)
+    # Feedback only reorders the dense candidates; it never brings in articles dense search did not find.
+    assert story(hits) == story(searcher.search(q, k=5, mode="dense"))
+
+
+def test_feedback_scores_favour_chunks_sharing_the_seed_terms(service):
+    lex = service.searcher.lexical
+    camel = service.manifest.chunk_ids_of("camel")
+    oil = service.manifest.chunk_ids_of("oil")
+    scores = lex.feedback_scores(camel, camel + oil + ["unknown"], n_terms=5)
+    assert scores[camel[0]] > 0 and scores[camel[0]] > scores[oil[0]]
+    assert scores["unknown"] == 0.0
+    assert lex.feedback_scores([], oil) == {oil[0]: 0.0}
 
 
 def test_arabic_query_uses_both_scores(searcher):

@@ -27,3 +27,4 @@ def xquad_en(shared_dir):
 @pytest.fixture(scope="session")
 def pool(seed, snn, xquad_en):
     return make_pool([seed, *snn, *xquad_en[0]], HashEmbedder())
+

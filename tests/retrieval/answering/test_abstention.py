@@ -10,13 +10,14 @@ from retrieval.answering import AbstentionPolicy, AnswerFeatures
 
 STRONG = AnswerFeatures(
     n_hits=5, n_sentences=30, question_terms=4, top_score=0.9, top_dense=0.86, dense_margin=0.03,
-    sentence_dense=0.88, sentence_peak=0.06, lexical_overlap=1.0, lexical_best=0.75, agreement=1.0,
+    sentence_dense=0.86, sentence_peak=0.07, lexical_overlap=0.75, lexical_best=0.5, agreement=1.0,
 )
 
 
 def test_strong_same_language_evidence_answers():
-    assert not AbstentionPolicy().decide(STRONG)
-    assert AbstentionPolicy().reasons(STRONG) == []
+    policy = AbstentionPolicy()
+    assert policy.reasons(STRONG) == [] and not policy.decide(STRONG)
+    assert policy.confidence(STRONG) == pytest.approx(0.86 + 0.15 * 0.75 + 0.5 * 0.07)
 
 
 @pytest.mark.parametrize(
@@ -25,8 +26,8 @@ def test_strong_same_language_evidence_answers():
         {"n_hits": 0},
         {"n_sentences": 0},
         {"question_terms": 0},
-        {"lexical_overlap": 0.5},  # e.g. "عاصمة" matched, "بيرو" not
-        {"lexical_best": 0.25},
+        {"lexical_overlap": 0.25},  # most question terms missing from the quotes
+        {"sentence_dense": 0.78, "sentence_peak": 0.03, "lexical_overlap": 0.5},  # "ما هي عاصمة بيرو؟" on e5
     ],
 )
 def test_weak_same_language_evidence_abstains(change):
@@ -36,13 +37,14 @@ def test_weak_same_language_evidence_abstains(change):
 def test_cross_lingual_ignores_lexical_but_needs_dense_and_peak():
     cross = dataclasses.replace(STRONG, cross_lingual=True, lexical_overlap=0.0, lexical_best=0.0)
     assert not AbstentionPolicy().decide(cross)
-    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_dense=0.78))
-    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_peak=0.0))
+    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_dense=0.738))  # "What is the capital of Peru?"
+    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_peak=0.02))
 
 
 def test_thresholds_are_parameters_and_can_be_disabled():
-    weak = dataclasses.replace(STRONG, lexical_overlap=0.2, lexical_best=0.2)
+    weak = dataclasses.replace(STRONG, lexical_overlap=0.2, lexical_best=0.2, sentence_dense=0.5)
     assert AbstentionPolicy().decide(weak)
-    assert not AbstentionPolicy(min_overlap=0.0, min_best_overlap=0.0).decide(weak)
-    assert AbstentionPolicy(min_sentence_dense=0.9).decide(STRONG)
-    assert "sentence_dense" in AbstentionPolicy(min_sentence_dense=0.9).reasons(STRONG)[0]
+    assert not AbstentionPolicy(min_confidence=0.0, min_overlap=0.0).decide(weak)
+    assert AbstentionPolicy(min_best_overlap=0.6).decide(STRONG)
+    strict = AbstentionPolicy(min_sentence_dense=0.9)
+    assert strict.decide(STRONG) and "sentence_dense" in strict.reasons(STRONG)[0]

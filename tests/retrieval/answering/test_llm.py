@@ -15,6 +15,7 @@ from retrieval.errors import KhabarError
 from retrieval.models import Hit, Passage
 from tests.fakes import HashEmbedder
 
+from .pool import FAKE_POLICY
 from .replay_server import ReplayServer
 
 QUESTION = "ماذا قال شي وبوتين عن الشراكة بين الصين وروسيا؟"
@@ -50,7 +51,7 @@ def answerer(server, model, timeout=20.0):
 
 
 def fallback_for(articles, hits):
-    return compose_extractive(QUESTION, hits, articles.__getitem__, HashEmbedder())
+    return compose_extractive(QUESTION, hits, articles.__getitem__, HashEmbedder(), policy=FAKE_POLICY)
 
 
 def assert_valid(answer, articles):
@@ -201,7 +202,7 @@ def test_passage_text_cannot_close_the_data_block(seed):
 
 def test_weak_evidence_is_not_sent_to_the_model(server, corpus):
     articles, hits = corpus
-    fb = compose_extractive("What is the capital of Peru?", hits, articles.__getitem__, HashEmbedder())
+    fb = compose_extractive("What is the capital of Peru?", hits, articles.__getitem__, HashEmbedder(), policy=FAKE_POLICY)
     assert fb.abstained
     before = len(server.requests)
     same = answerer(server, "good-ar").answer("What is the capital of Peru?", hits, articles.__getitem__, "en", fb)
