@@ -31,7 +31,7 @@ def zscore(values: np.ndarray) -> np.ndarray:
     return (values - float(values.mean())) / sd
 
 
-def lexical_weight(coverage: float, *, base: float = 0.8, min_coverage: float = 0.3) -> float:
+def lexical_weight(coverage: float, *, base: float = 1.0, min_coverage: float = 0.3) -> float:
     """Weight of BM25 in the fused score: zero when too few query terms exist in the corpus."""
     if coverage <= min_coverage:
         return 0.0

@@ -22,8 +22,8 @@ MODES = ("dense", "lexical", "hybrid", "rrf")  # rrf: the naive baseline, kept f
 class SearchConfig:
     """Tunable knobs, measured by `khabar eval squad` / benchmarks/retrieval.py (see README)."""
 
-    candidates: int = 40
-    lexical_base_weight: float = 0.8  # BM25 weight when every query term is known to the index
+    candidates: int = 80
+    lexical_base_weight: float = 1.0  # BM25 weight when every query term is known to the index
     min_coverage: float = 0.3  # below this share of known query terms BM25 gets weight 0
     fusion: str = "zscore"  # or "minmax"
     # Cross-lingual pseudo-relevance feedback when BM25 knows too few query words: the top dense chunks'
@@ -36,7 +36,7 @@ class SearchConfig:
 
 
 def hamming(a: int, b: int) -> int:
-    return bin((a ^ b) & 0xFFFFFFFFFFFFFFFF).count("1")
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
 
 
 class Searcher:

@@ -82,7 +82,8 @@ class AnswerService:
         hits = self.searcher.search(query, k=max(1, min(k, 20)), filters=f)
         t_search = time.perf_counter()
         get_article = self.manifest.article
-        answer = compose_extractive(q, hits, get_article, self.embedder, language=language)
+        answer = compose_extractive(q, hits, get_article, self.embedder, language=language,
+                                    query=retrieval_query if retrieval_query != q else None)
         if self.llm is not None and not answer.abstained:
             answer = self.llm.answer(q, hits, get_article, language, fallback=answer)
         answer = verify_citations(answer, get_article)

@@ -4,7 +4,16 @@ import json
 
 import pytest
 
-from khabar.evaluate import gold_rank, load_squad, percentile, rank_metrics, run_squad_eval, select_questions
+from corpus.models import Article
+from khabar.evaluate import (
+    gold_rank,
+    load_squad,
+    near_duplicate_groups,
+    percentile,
+    rank_metrics,
+    run_squad_eval,
+    select_questions,
+)
 from khabar.settings import Settings
 from tests.fakes import HashEmbedder
 
@@ -78,6 +87,14 @@ def test_gold_rank_and_percentile():
     assert gold_rank(["a"], "z") == 0
     assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
     assert percentile([], 0.95) == 0.0
+    assert gold_rank(["a", "b2", "b"], "b", frozenset({"b2"})) == 2
+
+
+def test_near_duplicate_paragraphs_count_as_the_gold():
+    text = "سلاطين الدولة العثمانية هم مجموعة من السلاطين الترك المسلمين السنة من آل عثمان حكموا إمبراطورية واسعة"
+    arts = [Article("p1", text), Article("p2", " " + text + "."), Article("p3", "النخيل في الأحساء تنتج التمور كل صيف")]
+    groups = near_duplicate_groups(arts)
+    assert groups == {"p1": frozenset({"p2"}), "p2": frozenset({"p1"})}
 
 
 def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):

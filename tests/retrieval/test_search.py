@@ -122,7 +122,8 @@ def test_english_query_uses_cross_lingual_feedback_from_dense_hits(searcher):
     hits = searcher.search(q, k=5, mode="hybrid")
     assert searcher.last_timings.get("prf") == 1.0
     assert "lexical_ms" not in searcher.last_timings
-    story = lambda hs: sorted(h.article_id.split("-")[0] for h in hs)  # noqa: E731  (wire copies are one story)
+    def story(hs):  # wire copies are one story
+        return sorted(h.article_id.split("-")[0] for h in hs)
     # Feedback only reorders the dense candidates; it never brings in articles dense search did not find.
     assert story(hits) == story(searcher.search(q, k=5, mode="dense"))
 
