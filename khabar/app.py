@@ -69,6 +69,10 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
                         dimension=embedder.dimension)
     manifest = Manifest(home / "manifest.sqlite3")
     lexical = LexicalIndex.load(home / "lexical.npz")
+    if lexical.stale or (len(lexical) == 0 and manifest.counts()["chunks"] > 0):
+        from retrieval.ingest import reconcile_lexical
+
+        reconcile_lexical(lexical, manifest)  # missing or built by an older analyzer: rebuild from the manifest
     return Index(home=home, client=client, store=store, manifest=manifest, lexical=lexical, embedder=embedder)
 
 

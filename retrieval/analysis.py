@@ -21,6 +21,8 @@ _ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 STEMMERS = ("snowball", "snowball-normalized", "light", "none")
+# Bump when `terms()` changes: a BM25 index built by another analyzer is rebuilt, not reused.
+ANALYZER_VERSION = 2
 DEFAULT_STEMMER = "snowball"
 
 # Function words that carry no topical signal; BM25's idf handles the rest.

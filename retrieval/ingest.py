@@ -86,19 +86,7 @@ class Indexer:
     # -- consistency -----------------------------------------------------------------------
     def reconcile_lexical(self) -> tuple[int, int]:
         """Make the lexical index hold exactly the manifest's chunks; returns (added, removed)."""
-        rows = list(self.manifest.iter_chunk_rows())
-        want = {r[0]: r for r in rows}
-        orphans = [cid for cid in list(self.lexical.chunk_ids) + [p[0] for p in self.lexical._pending]
-                   if cid not in want and cid in self.lexical]
-        self.lexical.remove(orphans)
-        missing = [r for cid, r in want.items() if cid not in self.lexical]
-        if missing:
-            texts = self.manifest.chunk_texts([r[0] for r in missing])
-            self.lexical.add([r[0] for r in missing], [r[1] for r in missing], [texts[r[0]] for r in missing])
-        if orphans or missing:
-            log.info("lexical index reconciled: %d added, %d orphans removed", len(missing), len(orphans))
-            self.lexical.save()
-        return len(missing), len(orphans)
+        return reconcile_lexical(self.lexical, self.manifest)
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], *, prune: bool = False,
@@ -263,3 +251,21 @@ class Indexer:
             self.lexical.remove(chunk_ids)
         if ids:
             self.lexical.save()
+
+
+def reconcile_lexical(lexical, manifest) -> tuple[int, int]:
+    """Make `lexical` hold exactly the manifest's chunks (adds missing, drops orphans); returns (added, removed)."""
+    rows = list(manifest.iter_chunk_rows())
+    want = {r[0]: r for r in rows}
+    orphans = [cid for cid in list(lexical.chunk_ids) + [p[0] for p in lexical._pending]
+               if cid not in want and cid in lexical]
+    lexical.remove(orphans)
+    missing = [r for cid, r in want.items() if cid not in lexical]
+    if missing:
+        texts = manifest.chunk_texts([r[0] for r in missing])
+        lexical.add([r[0] for r in missing], [r[1] for r in missing], [texts[r[0]] for r in missing])
+    if orphans or missing or lexical.stale:
+        log.info("lexical index reconciled: %d added, %d orphans removed", len(missing), len(orphans))
+        lexical.save()
+        lexical.stale = False
+    return len(missing), len(orphans)

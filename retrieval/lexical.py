@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from retrieval.analysis import ANALYZER_VERSION, DEFAULT_STEMMER
 from retrieval.analysis import terms as default_terms
 from retrieval.errors import IndexCorruptError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 
 
 class LexicalIndex:
@@ -44,6 +45,7 @@ class LexicalIndex:
         self._article_code: dict[str, int] = {}
         self._row_codes = np.zeros(0, dtype=np.int32)
         self.dirty = False
+        self.stale = False
 
     # -- building --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -222,7 +224,7 @@ class LexicalIndex:
             c = self._counts
             vocab_terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
             arrays = dict(
-                format=np.array([FORMAT]),
+                format=np.array([FORMAT]), analyzer=np.array([_analyzer_id()]),
                 data=c.data.astype(np.float32), indices=c.indices.astype(np.int32),
                 indptr=c.indptr.astype(np.int64), shape=np.array(c.shape, dtype=np.int64),
                 vocab=vocab_terms, chunk_ids=np.array(self.chunk_ids, dtype=str),
@@ -239,7 +241,11 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, path: Path, **kw) -> "LexicalIndex":
-        """Open the saved index, or an empty one when none exists; corrupt files raise IndexCorruptError."""
+        """Open the saved index, or an empty one when none exists; corrupt files raise IndexCorruptError.
+
+        A file written by an older format or analyzer is not an error: the index comes back empty with
+        `stale=True`, and the caller rebuilds it from the manifest.
+        """
         idx = cls(path, **kw)
         if not Path(path).exists():
             return idx
@@ -247,8 +253,13 @@ class LexicalIndex:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files if k != "digest"}
                 digest = str(z["digest"][0])
-            if int(arrays["format"][0]) != FORMAT or digest != _digest(arrays):
-                raise ValueError("checksum or format mismatch")
+            if digest != _digest(arrays):
+                raise ValueError("checksum mismatch")
+            built_by = str(arrays["analyzer"][0]) if "analyzer" in arrays else "v1"
+            if int(arrays["format"][0]) != FORMAT or built_by != _analyzer_id():
+                log.warning("lexical index %s was built by an older analyzer (%s); rebuilding it", path, built_by)
+                idx.stale = True
+                return idx
             shape = tuple(int(x) for x in arrays["shape"])
             idx._counts = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
             idx.vocab = {t: i for i, t in enumerate(arrays["vocab"].tolist())}
@@ -259,6 +270,10 @@ class LexicalIndex:
             raise IndexCorruptError(f"the lexical index {path} is damaged ({exc}); "
                                     "run `khabar doctor --fix` to rebuild it") from exc
         return idx
+
+
+def _analyzer_id() -> str:
+    return f"{DEFAULT_STEMMER}-v{ANALYZER_VERSION}"
 
 
 def _digest(arrays: dict[str, np.ndarray]) -> str:

@@ -204,12 +204,9 @@ class ChromaStore:
         return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], embs)}
 
     def query(self, embedding: np.ndarray, *, k: int, filters: Filters | None = None) -> list[ChunkHit]:
-        n = self.count()
-        if n == 0:
-            return []
         got = self._col.query(
             query_embeddings=np.asarray(embedding, dtype=np.float32).reshape(1, -1),
-            n_results=min(k, n),
+            n_results=k,
             where=where_clause(filters),
             include=["metadatas", "distances", "documents"],
         )
