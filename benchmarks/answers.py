@@ -73,6 +73,7 @@ def main() -> int:
     if args.distractors:
         service.indexer.ingest(args.distractors)
     _ingest_articles(service.indexer, [a for a in articles if a.article_id not in held])
+    service.indexer.remove_articles(a for a in held if a in service.manifest.hashes())
     get_article = service.manifest.article
 
     ok_top = ok_quote = answered = n_ans = 0

@@ -1,0 +1,45 @@
+"""The real AnswerService (real embedder, real Chroma, seed corpus) behind the bot, through dpytest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.test_flows import assert_no_pings
+
+pytestmark = pytest.mark.slow
+
+QUESTION_AR = "ماذا قال شي جين بينغ عن التعاون مع روسيا؟"
+
+
+@pytest.fixture(scope="module")
+def real_service(tmp_path_factory, shared_dir):
+    from khabar.app import build_service
+    from khabar.settings import get_settings
+
+    home = tmp_path_factory.mktemp("bot-real-home")
+    service = build_service(get_settings(_env_file=None, khabar_home=home, chroma_host=""))
+    report = service.reindex([str(shared_dir / "corpus" / "seed")])
+    assert report["added"] == 1
+    return service
+
+
+async def test_mention_and_slash_ask_with_the_real_service(discord_env, real_service):
+    env = await discord_env(real_service)
+    await env.say(f"{env.mention()} {QUESTION_AR}")
+    replies = [s for s in env.sent if s.via == "channel" and s.body.get("embeds")]
+    assert len(replies) == 1
+    content = replies[0].body["content"]
+    assert "[1]" in content
+    embed_text = str(replies[0].body["embeds"])
+    assert "شينخوا" in embed_text or "بكين" in embed_text  # the seed article's dateline metadata is cited
+
+    answer = real_service.ask(QUESTION_AR)
+    article = real_service.article(answer.citations[0].article_id)
+    for c in answer.citations:
+        assert article.text[c.start:c.end] == c.quote
+
+    sent = await env.slash("ask", question=QUESTION_AR)
+    assert sent[0].path.endswith("/callback") and sent[0].body["type"] == 5  # deferred first
+    follow = [s for s in sent[1:] if s.method == "POST"]
+    assert follow and follow[-1].body["embeds"]
+    assert_no_pings(env.sent + sent)
