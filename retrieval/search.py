@@ -20,7 +20,7 @@ MODES = ("dense", "lexical", "hybrid", "rrf")  # rrf: the naive baseline, kept f
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Tunable knobs, measured by `khabar eval squad` / benchmarks/retrieval.py (see README)."""
+    """Tunable knobs, measured by `khabar eval squad` / benchmarks/retrieval_quality.py (see README)."""
 
     candidates: int = 80
     lexical_base_weight: float = 1.0  # BM25 weight when every query term is known to the index

@@ -1,6 +1,6 @@
 """Retrieval benchmark: XQuAD ar→ar, XQuAD en→ar and ARCD with SaudiNewsNet distractors, every mode.
 
-    python3 benchmarks/retrieval.py --home-root /tmp/khabar-bench [--json] [--modes dense,lexical,rrf,hybrid]
+    python3 benchmarks/retrieval_quality.py --home-root /tmp/khabar-bench [--json] [--modes dense,lexical,rrf,hybrid]
 
 Each set's index is built once under --home-root (XQuAD ar→ar and en→ar share one) and reused on later runs.
 """
