@@ -159,24 +159,4 @@ def _latencies(searcher, queries: list[str], *, k: int, mode: str) -> list[float
 
 def _ingest_articles(indexer, articles: list[Article]) -> None:
     """Index in-memory articles through the same batch path the file ingest uses."""
-    from corpus.chunking import chunk_article
-    from corpus.fingerprint import simhash64
-    from corpus.normalize import normalize_arabic
-    from retrieval.ingest import IngestReport, _Batch
-
-    known = indexer.manifest.hashes()
-    todo = [a for a in articles if known.get(a.article_id) != a.content_hash]
-    if not todo:
-        return
-    rep = IngestReport()
-    timings = {k: 0.0 for k in ("load_chunk", "embed", "chroma", "manifest", "lexical")}
-    batch = []
-    for a in todo:
-        chunks = chunk_article(a, indexer.embedder.count_tokens, indexer.max_tokens, indexer.overlap_tokens)
-        batch.append((a, chunks, simhash64(normalize_arabic(a.text)), a.article_id in known))
-        if len(batch) >= 64:
-            indexer._write_batch(_Batch(batch), rep, timings)
-            batch = []
-    if batch:
-        indexer._write_batch(_Batch(batch), rep, timings)
-    indexer.lexical.save()
+    indexer.ingest_articles(articles)

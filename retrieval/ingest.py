@@ -93,9 +93,16 @@ class Indexer:
                progress: Callable[[dict], None] | None = None,
                stop: threading.Event | None = None) -> IngestReport:
         with self._write_lock:
-            return self._ingest(paths, prune=prune, progress=progress, stop=stop or threading.Event())
+            return self._ingest(iter_articles(paths), paths, prune=prune, progress=progress,
+                                stop=stop or threading.Event())
 
-    def _ingest(self, paths, *, prune, progress, stop) -> IngestReport:
+    def ingest_articles(self, articles: Iterable[Article | LoadError], *,
+                        progress: Callable[[dict], None] | None = None) -> IngestReport:
+        """Index in-memory articles (e.g. evaluation paragraphs) through the same resumable path as files."""
+        with self._write_lock:
+            return self._ingest(iter(articles), [], prune=False, progress=progress, stop=threading.Event())
+
+    def _ingest(self, items, paths, *, prune, progress, stop) -> IngestReport:
         t0 = time.perf_counter()
         rep = IngestReport()
         timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0}
@@ -111,7 +118,7 @@ class Indexer:
                 pending: list[tuple[Article, list[Chunk], int, bool]] = []
                 n_chunks = 0
                 t = time.perf_counter()
-                for item in iter_articles(paths):
+                for item in items:
                     if stop.is_set():
                         break
                     if isinstance(item, LoadError):
