@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     khabar_model_dir: Path = Field(default_factory=default_model_dir)
     khabar_embedding_model: str = "intfloat/multilingual-e5-small"
     khabar_embedding_backend: str = "auto"  # auto | onnx | torch
-    khabar_max_seq_length: int = 256
+    khabar_max_seq_length: int = 512  # longer chunks: XQuAD en→ar R@1 0.604 → 0.661 (README)
     khabar_threads: int = 0  # 0 = number of cores
     khabar_corpus_path: str = ""  # what /reindex and `khabar ingest` with no PATH ingest
     khabar_collection: str = "khabar"

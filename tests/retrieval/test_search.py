@@ -119,6 +119,8 @@ def test_english_query_over_arabic_text_gives_lexical_weight_zero(searcher):
 
 def test_english_query_uses_cross_lingual_feedback_from_dense_hits(searcher):
     q = "Which falcon hunts pigeons near Riyadh?"
+    searcher = Searcher(store=searcher.store, lexical=searcher.lexical, manifest=searcher.manifest,
+                        embedder=searcher.embedder, config=SearchConfig(prf_weight=0.6))
     hits = searcher.search(q, k=5, mode="hybrid")
     assert searcher.last_timings.get("prf") == 1.0
     assert "lexical_ms" not in searcher.last_timings
