@@ -45,7 +45,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from khabar.app import build_service, open_index
-    from khabar.evaluate import _ingest_articles, load_squad
+    from khabar.evaluate import load_squad
     from khabar.settings import get_settings
     from retrieval.answering import compose_extractive, detect_language
 
@@ -72,7 +72,7 @@ def main() -> int:
     service = build_service(settings, index=index)
     if args.distractors:
         service.indexer.ingest(args.distractors)
-    _ingest_articles(service.indexer, [a for a in articles if a.article_id not in held])
+    service.indexer.ingest_articles([a for a in articles if a.article_id not in held])
     service.indexer.remove_articles(a for a in held if a in service.manifest.hashes())
     get_article = service.manifest.article
 

@@ -218,14 +218,13 @@ class _Doctor:
 
 def rebuild_lexical(manifest, path: Path) -> int:
     """Write a fresh lexical index holding exactly the manifest's chunks."""
+    from retrieval.ingest import reconcile_lexical
     from retrieval.lexical import LexicalIndex
 
-    rows = list(manifest.iter_chunk_rows())
-    texts = manifest.chunk_texts([r[0] for r in rows])
     lex = LexicalIndex(path)
-    lex.add([r[0] for r in rows], [r[1] for r in rows], [texts[r[0]] for r in rows])
-    lex.save()
-    return len(rows)
+    lex.stale = True  # whatever is on disk is replaced, even by an empty index
+    reconcile_lexical(lex, manifest)
+    return len(lex)
 
 
 def rebuild_manifest_from_chroma(store, manifest) -> tuple[int, int]:

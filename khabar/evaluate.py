@@ -117,7 +117,7 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
         service = build_service(s, index=index)
         t = time.perf_counter()
         rep_d = service.indexer.ingest([str(p) for p in distractors]) if distractors else None
-        _ingest_articles(service.indexer, ctx_articles)
+        service.indexer.ingest_articles(ctx_articles)
         ingest_s = time.perf_counter() - t
         n_distractors = service.stats()["articles"] - len(ctx_articles)
         result = {"contexts": len(ctx_articles), "questions": len(qs), "distractor_articles": n_distractors,
@@ -155,8 +155,3 @@ def _latencies(searcher, queries: list[str], *, k: int, mode: str) -> list[float
         searcher.search(q, k=k, mode=mode)
         out.append((time.perf_counter() - t) * 1000)
     return out
-
-
-def _ingest_articles(indexer, articles: list[Article]) -> None:
-    """Index in-memory articles through the same batch path the file ingest uses."""
-    indexer.ingest_articles(articles)

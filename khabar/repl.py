@@ -22,7 +22,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from khabar.render import Shape, print_answer, print_block, print_hits, print_sources
+from khabar.render import Shape, print_answer, print_hits, print_sources
 from retrieval.errors import BadQuestionError, KhabarError
 from retrieval.models import Filters, Turn
 

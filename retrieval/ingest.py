@@ -264,8 +264,7 @@ def reconcile_lexical(lexical, manifest) -> tuple[int, int]:
     """Make `lexical` hold exactly the manifest's chunks (adds missing, drops orphans); returns (added, removed)."""
     rows = list(manifest.iter_chunk_rows())
     want = {r[0]: r for r in rows}
-    orphans = [cid for cid in list(lexical.chunk_ids) + [p[0] for p in lexical._pending]
-               if cid not in want and cid in lexical]
+    orphans = [cid for cid in lexical.ids() if cid not in want]
     lexical.remove(orphans)
     missing = [r for cid, r in want.items() if cid not in lexical]
     if missing:

@@ -51,6 +51,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def ids(self) -> list[str]:
+        """Chunk ids currently in the index (saved and pending, minus removed)."""
+        return list(self._row_of)
+
     def __contains__(self, chunk_id: str) -> bool:
         return chunk_id in self._row_of
 
