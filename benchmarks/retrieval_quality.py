@@ -36,8 +36,26 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_sets(settings, *, home_root: Path, modes: list[str], sets: set[str] = frozenset(), limit: int = 0,
+             latency_sample: int = 100, embedder=None) -> dict:
+    """Score each wanted set (all when `sets` is empty), caching each set's index under `home_root`."""
     from khabar.evaluate import run_squad_eval
+
+    keys = {"XQuAD ar→ar": "xquad-ar", "XQuAD en→ar": "xquad-en", "ARCD ar→ar": "arcd"}
+    wanted = set(sets) or set(keys.values())
+    results = {}
+    for name, folder, contexts, questions in SETS:
+        if keys[name] not in wanted:
+            continue
+        results[name] = run_squad_eval(
+            settings, contexts=str(contexts), questions=str(questions), distractors=[str(DISTRACTORS)],
+            modes=modes, limit=limit, home=Path(home_root) / folder, latency_sample=latency_sample,
+            embedder=embedder)
+        print(f"{name}: done", file=sys.stderr, flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
     from khabar.settings import get_settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -50,18 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
-    keys = {"XQuAD ar→ar": "xquad-ar", "XQuAD en→ar": "xquad-en", "ARCD ar→ar": "arcd"}
-    wanted = set(filter(None, args.sets.split(","))) or set(keys.values())
-    settings = get_settings()
-    results = {}
-    for name, folder, contexts, questions in SETS:
-        if keys[name] not in wanted:
-            continue
-        results[name] = run_squad_eval(
-            settings, contexts=str(contexts), questions=str(questions), distractors=[str(DISTRACTORS)],
-            modes=args.modes.split(","), limit=args.limit, home=Path(args.home_root) / folder,
-            latency_sample=args.latency_sample)
-        print(f"{name}: done", file=sys.stderr, flush=True)
+    results = run_sets(get_settings(), home_root=Path(args.home_root), modes=args.modes.split(","),
+                       sets=set(filter(None, args.sets.split(","))), limit=args.limit,
+                       latency_sample=args.latency_sample)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:

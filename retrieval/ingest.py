@@ -63,7 +63,8 @@ class Indexer:
     """Keeps Chroma, the manifest and the lexical index in step."""
 
     def __init__(self, *, store, manifest, lexical, embedder, max_tokens: int | None = None,
-                 overlap_tokens: int = 32, batch_chunks: int = 256, save_every_s: float = 30.0):
+                 overlap_tokens: int = 32, batch_chunks: int = 1024, embed_batch: int = 16,
+                 save_every_s: float = 30.0):
         self.store = store
         self.manifest = manifest
         self.lexical = lexical
@@ -71,7 +72,10 @@ class Indexer:
         budget = getattr(embedder, "passage_token_budget", None) or (embedder.max_seq_length - 8)
         self.max_tokens = min(max_tokens or budget, budget)
         self.overlap_tokens = overlap_tokens
+        # 1,024 chunks sorted by length, embedded 16 at a time, pad 1.2% instead of 9.3% (256 in 32s): a
+        # SaudiNewsNet day ingests in 67.6 s instead of 77.5 s at 512-token chunks (see README).
         self.batch_chunks = batch_chunks
+        self.embed_batch = embed_batch
         self.save_every_s = save_every_s
         self._write_lock = threading.Lock()
 
@@ -81,7 +85,7 @@ class Indexer:
         return self.embedder.count_tokens(texts)
 
     def _embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.embedder.embed_passages(texts))
+        return np.asarray(self.embedder.embed_passages(texts, batch_size=self.embed_batch))
 
     # -- consistency -----------------------------------------------------------------------
     def reconcile_lexical(self) -> tuple[int, int]:

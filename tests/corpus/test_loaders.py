@@ -3,7 +3,6 @@ import csv
 import json
 import os
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.errors import ArticleNotFoundError, BadQuestionError
 from retrieval.models import Filters
-from tests.retrieval.conftest import make_snn_zip, open_service
+from tests.retrieval.conftest import make_snn_zip
 
 
 @pytest.fixture

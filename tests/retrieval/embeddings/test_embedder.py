@@ -42,7 +42,7 @@ def test_count_tokens_and_budget(torch_embedder, texts):
     budget = torch_embedder.passage_token_budget
     assert 0 < budget < torch_embedder.max_seq_length
     words = " ".join(texts).split()
-    chunk, n = [], 0
+    chunk = []
     for w in words:
         if torch_embedder.count_tokens([" ".join(chunk + [w])])[0] > budget:
             break
