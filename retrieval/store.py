@@ -74,7 +74,12 @@ def make_client(*, home: Path, host: str = "", port: int = 8000, ssl: bool = Fal
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers or None,
                                        settings=chroma_settings)
         except Exception as exc:  # connection refused, auth failure ... are all user-fixable
-            raise KhabarError(f"cannot reach the Chroma server at {host}:{port}: {exc}") from exc
+            text = str(exc)
+            if any(s in text.lower() for s in ("401", "403", "unauthorized", "forbidden", "permission")):
+                raise KhabarError(
+                    f"the Chroma server at {host}:{port} refused Khabar's credentials ({text[:200]}); "
+                    "check CHROMA_AUTH_TOKEN, and CHROMA_AUTH_HEADER if it expects X-Chroma-Token") from exc
+            raise KhabarError(f"cannot reach the Chroma server at {host}:{port}: {text[:300]}") from exc
     path = Path(home) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
