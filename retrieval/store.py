@@ -20,6 +20,9 @@ from retrieval.models import Filters
 log = logging.getLogger(__name__)
 
 _BATCH = 2000  # stays under Chroma's max batch size
+# HNSW search breadth. At 128, e5's tightly clustered vectors left 1.75% of the exact top-10 chunks out of
+# an 80-chunk query on XQuAD+distractors (0.08% at 512); at 47k chunks 512 costs ~3 ms of search p50.
+EF_SEARCH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,10 @@ class ChromaStore:
         self._col = client.get_or_create_collection(
             collection,
             metadata={"embedding_model": embedding_model, "dimension": dimension},
-            configuration={"hnsw": {"space": "cosine", "ef_search": 128}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             embedding_function=None,
         )
+        self._raise_ef_search()
         meta = self._col.metadata or {}
         if meta.get("embedding_model") != embedding_model or int(meta.get("dimension", dimension)) != dimension:
             raise ModelMismatchError(
@@ -106,6 +110,16 @@ class ChromaStore:
                 f"(dimension {meta.get('dimension')}), not {embedding_model!r} ({dimension}); "
                 "re-run `khabar ingest --rebuild` to re-embed the corpus with the new model"
             )
+
+    def _raise_ef_search(self) -> None:
+        """Bring collections created with a narrower search (older Khabar) up to EF_SEARCH; no re-index needed."""
+        try:
+            current = int(((self._col.configuration or {}).get("hnsw") or {}).get("ef_search") or EF_SEARCH)
+            if current < EF_SEARCH:
+                self._col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+                log.info("raised HNSW ef_search of %s from %d to %d", self.collection_name, current, EF_SEARCH)
+        except Exception as e:  # noqa: BLE001 - an older server may refuse; search still works, less exactly
+            log.warning("could not raise HNSW ef_search of %s: %s", self.collection_name, e)
 
     @staticmethod
     def collection_info(client, collection: str) -> dict | None:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 ONNX_FILE = "model.int8.onnx"
 MIN_MEAN_COSINE = 0.995
-EXPORT_VERSION = 2  # bump when the export/quantisation recipe changes
+EXPORT_VERSION = 3  # bump when the export/quantisation recipe changes (3: activation smoothing)
 
 # Fixed Arabic/English sentences the quantised model must reproduce before it is used.
 CALIBRATION = (
@@ -147,6 +147,33 @@ def optimize_fp32(fp32: Path, out: Path, config) -> bool:
     except Exception as e:  # noqa: BLE001 - fusion is an optimisation only
         log.info("onnxruntime transformer optimizer skipped: %s", e)
         return False
+
+
+def calibration_feeds(st, batch_size: int = 8) -> list[dict[str, np.ndarray]]:
+    """The built-in calibration texts, tokenised as the model's own prompts and length limit make them."""
+    from retrieval.embeddings.calibration import calibration_texts
+
+    prompts = dict(getattr(st, "prompts", None) or {})
+    texts = calibration_texts(prompts.get("query", ""), prompts.get("passage", prompts.get("document", "")))
+    texts.sort(key=len)
+    feeds = []
+    for i in range(0, len(texts), batch_size):
+        enc = st.tokenizer(texts[i : i + batch_size], padding=True, truncation=True,
+                           max_length=int(st.max_seq_length or 512), return_tensors="np")
+        feeds.append({"input_ids": enc["input_ids"].astype(np.int64),
+                      "attention_mask": enc["attention_mask"].astype(np.int64)})
+    return feeds
+
+
+def smooth_fp32(st, src: Path, out: Path) -> int:
+    """SmoothQuant the fp32 graph on the built-in calibration text; 0 (quantise unsmoothed) when it does not apply."""
+    from retrieval.embeddings.smoothing import smooth_file
+
+    try:
+        return smooth_file(src, out, calibration_feeds(st))
+    except Exception as e:  # noqa: BLE001 - smoothing is a quality refinement; the cosine gate still applies
+        log.info("activation smoothing skipped: %s", e)
+        return 0
 
 
 def quantize_int8(fp32: Path, out: Path) -> None:
@@ -273,10 +300,13 @@ def build_onnx(st, folder: Path, dest: Path, threads: int, progress: Progress | 
         progress("fusing attention/LayerNorm/GELU", 0.35)
         fused = staging / "model.fused.onnx"
         src = fused if optimize_fp32(fp32, fused, _hf_model(st[0]).config) else fp32
-        progress("quantising int8 (per-channel)", 0.5)
+        progress("smoothing activation outliers", 0.45)
+        smoothed = staging / "model.smoothed.onnx"
+        smoothed_ops = smooth_fp32(st, src, smoothed)
+        progress("quantising int8 (per-channel)", 0.55)
         q = staging / ONNX_FILE
-        quantize_int8(src, q)
-        for extra in list(staging.glob("*.data")) + [fp32, fused]:
+        quantize_int8(smoothed if smoothed_ops else src, q)
+        for extra in list(staging.glob("*.data")) + [fp32, fused, smoothed]:
             extra.unlink(missing_ok=True)
         progress("validating against fp32", 0.85)
         ref = _encode(st, CALIBRATION)
@@ -292,7 +322,7 @@ def build_onnx(st, folder: Path, dest: Path, threads: int, progress: Progress | 
         write_manifest(
             staging,
             source={"kind": "onnx-int8", "folder": str(folder), "key": _source_key(folder)},
-            extra={"quality": quality, "accepted": accepted},
+            extra={"quality": quality, "accepted": accepted, "smoothed_ops": smoothed_ops},
         )
         if dest.exists():
             shutil.rmtree(dest)

@@ -90,3 +90,17 @@ def test_unreachable_server_is_a_khabar_error(tmp_path):
         port = s.getsockname()[1]
     with pytest.raises(KhabarError, match="Chroma server"):
         make_client(home=tmp_path, host="127.0.0.1", port=port)
+
+
+def test_search_breadth_is_raised_on_collections_made_by_older_versions(tmp_path, fake_embedder):
+    from retrieval.store import EF_SEARCH
+
+    client = make_client(home=tmp_path)
+    client.get_or_create_collection(
+        "old-col", metadata={"embedding_model": fake_embedder.name, "dimension": fake_embedder.dimension},
+        configuration={"hnsw": {"space": "cosine", "ef_search": 128}}, embedding_function=None)
+    assert client.get_collection("old-col").configuration["hnsw"]["ef_search"] == 128
+    ChromaStore(client, collection="old-col", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    assert client.get_collection("old-col").configuration["hnsw"]["ef_search"] == EF_SEARCH
+    ChromaStore(client, collection="new-col", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    assert client.get_collection("new-col").configuration["hnsw"]["ef_search"] == EF_SEARCH

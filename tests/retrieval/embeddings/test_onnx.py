@@ -16,6 +16,7 @@ def test_auto_selects_onnx_int8(fast_embedder, model_dir):
     assert (cache / ONNX_FILE).is_file() and verify_manifest(cache)
     man = read_manifest(cache)
     assert man["accepted"] is True and man["quality"]["mean_cosine"] >= 0.995
+    assert man["smoothed_ops"] == 48  # every int8 MatMul/Attention input of e5-small's 12 layers
 
 
 def test_int8_matches_fp32(fast_embedder, torch_embedder, texts):
@@ -23,8 +24,8 @@ def test_int8_matches_fp32(fast_embedder, torch_embedder, texts):
     a = fast_embedder.embed_passages(sample)
     b = torch_embedder.embed_passages(sample)
     cos = (a * b).sum(1)
-    assert cos.mean() >= 0.995, cos.mean()
-    assert cos.min() >= 0.98, cos.min()
+    assert cos.mean() >= 0.997, cos.mean()  # 0.9985 measured with smoothing, 0.9962 without
+    assert cos.min() >= 0.99, cos.min()
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
 
 
