@@ -2,8 +2,9 @@
 
 Outlier channels in a BERT encoder are systematic (the same channels light up whatever the text), so a
 few dozen news-style sentences in Arabic and English, joined into passages of every length up to the
-model's limit, measure them as well as real articles do (checked against a SaudiNewsNet day in
-`benchmarks/quantization.py`'s notes in the README).
+model's limit, measure them nearly as well as real articles: int8 passage vectors of e5-small reach mean
+cosine 0.9985 to fp32 with this text, 0.9991 with 128 texts of a SaudiNewsNet day, 0.9966 with the 12
+validation sentences alone, all short.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class Embedder:
         """Largest chunk (in tokens) whose prompt + special tokens still fit max_seq_length."""
         return self.max_seq_length - self._specials - self._passage_prompt_tokens
 
-    def _embed(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+    def _embed(self, texts: Sequence[str], prompt: str, batch_size: int, kind: str) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
@@ -88,6 +88,9 @@ class Embedder:
         order = np.argsort(np.asarray(self._raw_counts(texts)), kind="stable")
         out = np.empty((len(texts), self.dimension), np.float32)
         with self._lock:
+            select = getattr(self._st[0], "select_input_kind", None)  # the ONNX path's fp32 query graph
+            if select is not None:
+                select(kind)
             for i in range(0, len(order), batch_size):
                 idx = order[i : i + batch_size]
                 vecs = self._st.encode(
@@ -102,11 +105,11 @@ class Embedder:
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Passage vectors (the model's document prompt, e.g. "passage: ")."""
-        return self._embed(texts, self.passage_prompt, batch_size)
+        return self._embed(texts, self.passage_prompt, batch_size, "passage")
 
     def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Query vectors (the model's query prompt, e.g. "query: ")."""
-        return self._embed(texts, self.query_prompt, batch_size)
+        return self._embed(texts, self.query_prompt, batch_size, "query")
 
     def info(self) -> dict:
         """What `khabar model info --json` prints."""

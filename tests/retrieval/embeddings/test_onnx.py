@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.embeddings import install_model, load_embedder
 from retrieval.embeddings.manifest import read_manifest, verify_manifest
-from retrieval.embeddings.onnx_backend import ONNX_FILE, onnx_dir
+from retrieval.embeddings.onnx_backend import ONNX_FILE, QUERY_FILE, make_session, onnx_dir
 
 
 def test_auto_selects_onnx_int8(fast_embedder, model_dir):
@@ -40,6 +40,30 @@ def test_corrupt_onnx_is_rebuilt(fast_embedder, model_dir):
     assert emb.backend == "onnx-int8" and verify_manifest(cache)
     v = emb.embed_queries(["test"])
     assert v.shape == (1, 384)
+
+
+def test_queries_run_through_the_fp32_graph_and_passages_through_int8(fast_embedder, torch_embedder, texts, model_dir):
+    man = read_manifest(onnx_dir(model_dir, fast_embedder.path))
+    assert QUERY_FILE in man["files"] and man["quality"]["query_graph_min_cosine"] >= 0.9999
+    questions = [t[:120] for t in texts[:40]]
+    q = (fast_embedder.embed_queries(questions) * torch_embedder.embed_queries(questions)).sum(1)
+    p = (fast_embedder.embed_passages(questions) * torch_embedder.embed_passages(questions)).sum(1)
+    assert q.min() >= 0.9999, q.min()  # fp32 graph: the same vectors as torch
+    assert p.mean() < 0.9999 and p.min() >= 0.99  # int8: close, not identical
+
+
+def test_ingest_never_opens_the_query_graph(model_dir, texts):
+    emb = load_embedder(model_dir=model_dir, backend="auto", max_seq_length=512)
+    emb.embed_passages(texts[:8])
+    assert callable(emb.model[0]._query_session)  # still the unopened factory: no fp32 graph in memory
+    emb.embed_queries(["سؤال"])
+    assert not callable(emb.model[0]._query_session)
+
+
+def test_sessions_do_not_spin_idle_threads(fast_embedder, model_dir):
+    opts = make_session(onnx_dir(model_dir, fast_embedder.path) / ONNX_FILE, 2).get_session_options()
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert opts.intra_op_num_threads == 2
 
 
 def test_torch_backend_is_available_explicitly(torch_embedder):
