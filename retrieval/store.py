@@ -102,7 +102,6 @@ class ChromaStore:
             configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             embedding_function=None,
         )
-        self._raise_ef_search()
         meta = self._col.metadata or {}
         if meta.get("embedding_model") != embedding_model or int(meta.get("dimension", dimension)) != dimension:
             raise ModelMismatchError(
@@ -110,6 +109,7 @@ class ChromaStore:
                 f"(dimension {meta.get('dimension')}), not {embedding_model!r} ({dimension}); "
                 "re-run `khabar ingest --rebuild` to re-embed the corpus with the new model"
             )
+        self._raise_ef_search()
 
     def _raise_ef_search(self) -> None:
         """Bring collections created with a narrower search (older Khabar) up to EF_SEARCH; no re-index needed."""

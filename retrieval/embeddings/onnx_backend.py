@@ -202,7 +202,8 @@ def make_session(path: Path, threads: int):
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Idle workers must not spin: with the query and passage sessions both alive, spinning threads of one
     # stole the cores of the other (full-size `search` p50 24-35 ms spinning vs 19.5 ms not; `ask` 165-175 vs
-    # 130-137 ms), and ingest throughput does not depend on it (one day: 76.6-77.7 s vs 78.9 s spinning).
+    # 130-137 ms), and ingest throughput does not depend on it (one day, back to back: 75.3, 75.5 s not
+    # spinning vs 75.5, 73.7 s spinning; an earlier pair 76.6-77.7 s vs 78.9 s).
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 

@@ -1,10 +1,10 @@
 """Activation smoothing (SmoothQuant) of an fp32 ONNX encoder before dynamic int8 quantisation.
 
 Dynamic int8 gives each activation tensor one scale, and at the FFN inputs of e5-small the largest
-channel runs 5-68x the median one, so most channels get only a handful of int8 levels. Dividing each input channel by s_j = max|x_j|^a / max|W_j|^(1-a) and multiplying
-the weight's row j by s_j leaves the fp32 product unchanged while evening out the ranges the quantiser
-sees. Measured on e5-small: mean cosine to fp32 0.9962 -> 0.9991, and the XQuAD/ARCD Recall@5 gap to
-fp32 closes (README, "int8 vs fp32").
+channel runs 5-68x the median one, so most channels get only a handful of int8 levels. Dividing each
+input channel by s_j = max|x_j|^a / max|W_j|^(1-a) and multiplying the weight's row j by s_j leaves the
+fp32 product unchanged while evening out the ranges the quantiser sees. Measured on e5-small: mean cosine
+of int8 passage vectors to fp32 0.9962 -> 0.9985 (README, "Does int8 keep retrieval quality?").
 """
 
 from __future__ import annotations
