@@ -128,11 +128,11 @@ def cmd_model(args) -> int:
 
     settings = _settings(args)
     if args.model_cmd == "install":
-        from khabar.progress import simple_progress
+        from khabar.progress import stage_progress
 
-        path = install_model(settings.khabar_embedding_model, model_dir=settings.khabar_model_dir,
-                             progress=simple_progress("building model"))
-        sys.stdout.write(f"model ready at {path}\n")
+        info = install_model(settings.khabar_embedding_model, model_dir=settings.khabar_model_dir,
+                             progress=stage_progress("building model")).info()
+        sys.stdout.write(f"model ready at {info['path']} (backend: {info['backend']})\n")
         return 0
     from khabar.app import load_embedder_from
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -41,21 +40,15 @@ class IngestProgress:
             self._progress.__exit__(*exc)
 
 
-def simple_progress(label: str):
-    """A callback printing `label: done/total` at most a few times a second."""
-    last = [0.0]
+def stage_progress(label: str):
+    """A `(stage, fraction)` callback, the model builders' protocol, printing each new stage once on stderr."""
+    last = [""]
 
-    def report(done: float, total: float | None = None, *_args) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.25 and (total is None or done < total):
+    def report(stage: str, fraction: float = 0.0, *_args) -> None:
+        if stage == last[0]:
             return
-        last[0] = now
-        if total:
-            sys.stderr.write(f"\r{label}: {100.0 * done / total:5.1f}%")
-        else:
-            sys.stderr.write(f"\r{label}: {done}")
-        if total and done >= total:
-            sys.stderr.write("\n")
+        last[0] = stage
+        sys.stderr.write(f"{label}: {stage} ({100.0 * float(fraction):.0f}%)\n")
         sys.stderr.flush()
 
     return report

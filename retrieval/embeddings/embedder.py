@@ -196,7 +196,6 @@ def model_info(embedder: Embedder | None = None, /, **load_args) -> dict:
     return embedder.info()
 
 
-def install_model(model: str = DEFAULT_MODEL, *, model_dir: Path, progress: Progress | None = None) -> Path:
-    """Build or download the model folder (and its int8 ONNX twin when possible); return the folder."""
-    emb = load_embedder(model, model_dir=model_dir, backend="auto", progress=progress)
-    return emb.path
+def install_model(model: str = DEFAULT_MODEL, *, model_dir: Path, progress: Progress | None = None) -> Embedder:
+    """Build or download the model folder (and its int8 ONNX twin when possible); return the loaded Embedder."""
+    return load_embedder(model, model_dir=model_dir, backend="auto", progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 
 from retrieval.embeddings import install_model, load_embedder
@@ -17,6 +18,11 @@ def test_auto_selects_onnx_int8(fast_embedder, model_dir):
     man = read_manifest(cache)
     assert man["accepted"] is True and man["quality"]["mean_cosine"] >= 0.995
     assert man["smoothed_ops"] == 48  # every int8 MatMul/Attention input of e5-small's 12 layers
+    # Both graphs run their 24 LayerNorms as ReduceMean/Sub/SimplifiedLayerNormalization, not the slow fused kernel.
+    assert man["decomposed_layer_norms"] == 24
+    for name in (ONNX_FILE, QUERY_FILE):
+        ops = {n.op_type for n in onnx.load(str(cache / name), load_external_data=False).graph.node}
+        assert "SimplifiedLayerNormalization" in ops and "SkipLayerNormalization" not in ops, name
 
 
 def test_int8_matches_fp32(fast_embedder, torch_embedder, texts):
@@ -71,4 +77,5 @@ def test_torch_backend_is_available_explicitly(torch_embedder):
 
 
 def test_install_model_returns_the_loadable_folder(fast_embedder, model_dir):
-    assert install_model("intfloat/multilingual-e5-small", model_dir=model_dir) == fast_embedder.path
+    installed = install_model("intfloat/multilingual-e5-small", model_dir=model_dir)
+    assert installed.path == fast_embedder.path and installed.backend == fast_embedder.backend
