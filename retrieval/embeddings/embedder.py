@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.embeddings.resolve import DEFAULT_MODEL, ResolvedModel, family_prompts, resolve
+from retrieval.embeddings.resolve import (
+    DEFAULT_MODEL,
+    ResolvedModel,
+    family_prompts,
+    resolve,
+)
 from retrieval.errors import ModelUnavailableError
 
 log = logging.getLogger(__name__)
@@ -18,6 +24,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 BACKENDS = ("auto", "onnx", "torch")
 DEFAULT_THREADS = 2
+QUERY_CACHE_SIZE = 256
 
 
 class Embedder:
@@ -26,6 +33,8 @@ class Embedder:
     def __init__(self, st, *, name: str, path: Path, backend: str, max_seq_length: int) -> None:
         self._st = st
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.name = name
         self.path = Path(path)
         self.backend = backend
@@ -108,8 +117,22 @@ class Embedder:
         return self._embed(texts, self.passage_prompt, batch_size, "passage")
 
     def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Query vectors (the model's query prompt, e.g. "query: ")."""
-        return self._embed(texts, self.query_prompt, batch_size, "query")
+        """Query vectors (the model's query prompt, e.g. "query: "); recent single queries come from a cache."""
+        texts = list(texts)
+        if len(texts) != 1 or not isinstance(texts[0], str):
+            return self._embed(texts, self.query_prompt, batch_size, "query")
+        # `ask` embeds its question for the search and again to score sentences; chat users repeat questions.
+        with self._cache_lock:
+            hit = self._query_cache.get(texts[0])
+            if hit is not None:
+                self._query_cache.move_to_end(texts[0])
+                return hit[None, :].copy()
+        vec = self._embed(texts, self.query_prompt, batch_size, "query")
+        with self._cache_lock:
+            self._query_cache[texts[0]] = vec[0].copy()
+            while len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vec
 
     def info(self) -> dict:
         """What `khabar model info --json` prints."""

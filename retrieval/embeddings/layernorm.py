@@ -57,6 +57,8 @@ def decompose_layer_norms(model) -> int:
 
 def _rewrite(node, consumed: Counter, opset: int, helper):
     """The replacement nodes for one LayerNorm node, or None to keep it as it is."""
+    from onnx import TensorProto
+
     if node.op_type == _SKIP_LN and node.domain == "com.microsoft":
         inputs = list(node.input)
         x, skip, gamma = inputs[0], inputs[1], inputs[2]
@@ -76,7 +78,8 @@ def _rewrite(node, consumed: Counter, opset: int, helper):
         bias, summed = "", None
     else:
         return None
-    eps = float(_attr(node, "epsilon", 1e-5))
+    # The ops' own defaults: onnxruntime's SkipLayerNormalization 1e-12, ONNX LayerNormalization 1e-5.
+    eps = float(_attr(node, "epsilon", 1e-12 if node.op_type == _SKIP_LN else 1e-5))
     base = node.name or outs[0]
     nodes = []
     current = x
@@ -90,7 +93,7 @@ def _rewrite(node, consumed: Counter, opset: int, helper):
     if opset >= 18:
         axes = f"{base}/axes"
         nodes.append(helper.make_node("Constant", [], [axes], name=f"{base}/axes_const",
-                                      value=helper.make_tensor(axes, 7, [1], [-1])))
+                                      value=helper.make_tensor(axes, TensorProto.INT64, [1], [-1])))
         nodes.append(helper.make_node("ReduceMean", [current, axes], [mean], name=f"{base}/reduce_mean", keepdims=1))
     else:
         nodes.append(helper.make_node("ReduceMean", [current], [mean], name=f"{base}/reduce_mean", axes=[-1], keepdims=1))

@@ -56,9 +56,31 @@ def test_concurrent_queries_are_safe(fast_embedder, texts):
     qs = [t[:80] for t in texts[:24]]
     # int8 activations are quantised per batch, so compare single-text calls with single-text calls.
     expected = np.stack([fast_embedder.embed_queries([q])[0] for q in qs])
+    fast_embedder._query_cache.clear()  # the threads must really run the model
     with ThreadPoolExecutor(max_workers=6) as pool:
         got = list(pool.map(lambda q: fast_embedder.embed_queries([q])[0], qs))
     np.testing.assert_allclose((np.stack(got) * expected).sum(1), 1.0, atol=1e-4)
+
+
+def test_repeated_query_is_served_from_a_bounded_cache(torch_embedder, monkeypatch):
+    import retrieval.embeddings.embedder as embedder_module
+
+    calls = []
+    real = torch_embedder._embed
+    monkeypatch.setattr(torch_embedder, "_embed", lambda texts, *a: calls.append(list(texts)) or real(texts, *a))
+    monkeypatch.setattr(embedder_module, "QUERY_CACHE_SIZE", 2)
+    torch_embedder._query_cache.clear()
+    first = torch_embedder.embed_queries(["سعر النفط اليوم"])
+    first[0, :] = 0.0  # a caller scribbling on its result must not poison the cache
+    again = torch_embedder.embed_queries(["سعر النفط اليوم"])
+    assert calls == [["سعر النفط اليوم"]]
+    np.testing.assert_allclose(np.linalg.norm(again[0]), 1.0, atol=1e-5)
+    torch_embedder.embed_queries(["a"])
+    torch_embedder.embed_queries(["b"])  # evicts the oldest entry
+    torch_embedder.embed_queries(["سعر النفط اليوم"])
+    assert len(calls) == 4 and len(torch_embedder._query_cache) == 2
+    torch_embedder.embed_queries(["a", "b"])  # batches bypass the cache
+    assert calls[-1] == ["a", "b"]
 
 
 def test_family_prompts():
