@@ -134,6 +134,11 @@ class Embedder:
                 self._query_cache.popitem(last=False)
         return vec
 
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (latency benchmarks time a question the process has not seen)."""
+        with self._cache_lock:
+            self._query_cache.clear()
+
     def info(self) -> dict:
         """What `khabar model info --json` prints."""
         return {

@@ -116,3 +116,24 @@ def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):
                            embedder=HashEmbedder(), latency_sample=1)
     assert again["modes"]["lexical"]["recall@1"] == 1.0
     assert again["distractor_articles"] == 0
+
+
+def test_latency_sample_embeds_every_timed_query():
+    from khabar.evaluate import _latencies
+
+    events = []
+
+    class Embedder:
+        def clear_query_cache(self):
+            events.append("forget")
+
+    class Searcher:
+        embedder = Embedder()
+
+        def search(self, q, *, k, mode):
+            events.append(q)
+
+    lat = _latencies(Searcher(), ["a", "b", "c", "d"], k=5, mode="hybrid")
+    assert len(lat) == 4 and all(ms >= 0 for ms in lat)
+    # three warm-up searches, then every timed search right after the query cache is emptied
+    assert events == ["a", "b", "c", "forget", "a", "forget", "b", "forget", "c", "forget", "d"]
