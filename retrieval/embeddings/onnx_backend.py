@@ -190,10 +190,21 @@ def quantize_int8(fp32: Path, out: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(fp32), str(out), per_channel=True, weight_type=QuantType.QInt8,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    root = logging.getLogger()
+    hint = _DropPreprocessHint()
+    root.addFilter(hint)  # the quantiser's advice to run its shape pre-processing, which a BERT graph does not need
+    try:
+        quantize_dynamic(
+            str(fp32), str(out), per_channel=True, weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.removeFilter(hint)
+
+
+class _DropPreprocessHint(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
 
 
 def decompose_norms(path: Path) -> int:
