@@ -11,12 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embeddings.resolve import (
-    DEFAULT_MODEL,
-    ResolvedModel,
-    family_prompts,
-    resolve,
-)
+from retrieval.embeddings.resolve import DEFAULT_MODEL, ResolvedModel, family_prompts, resolve
 from retrieval.errors import ModelUnavailableError
 
 log = logging.getLogger(__name__)
