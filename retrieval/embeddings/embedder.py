@@ -29,7 +29,7 @@ class Embedder:
         self._st = st
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self.name = name
         self.path = Path(path)
         self.backend = backend
@@ -117,14 +117,15 @@ class Embedder:
         if len(texts) != 1 or not isinstance(texts[0], str):
             return self._embed(texts, self.query_prompt, batch_size, "query")
         # `ask` embeds its question for the search and again to score sentences; chat users repeat questions.
+        key = (self.query_prompt, texts[0])
         with self._cache_lock:
-            hit = self._query_cache.get(texts[0])
+            hit = self._query_cache.get(key)
             if hit is not None:
-                self._query_cache.move_to_end(texts[0])
+                self._query_cache.move_to_end(key)
                 return hit[None, :].copy()
         vec = self._embed(texts, self.query_prompt, batch_size, "query")
         with self._cache_lock:
-            self._query_cache[texts[0]] = vec[0].copy()
+            self._query_cache[key] = vec[0].copy()
             while len(self._query_cache) > QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
         return vec

@@ -81,6 +81,13 @@ def test_repeated_query_is_served_from_a_bounded_cache(torch_embedder, monkeypat
     assert len(calls) == 4 and len(torch_embedder._query_cache) == 2
     torch_embedder.embed_queries(["a", "b"])  # batches bypass the cache
     assert calls[-1] == ["a", "b"]
+    prompt = torch_embedder.query_prompt
+    try:
+        torch_embedder.query_prompt = "passage: "  # another prompt is another vector
+        torch_embedder.embed_queries(["سعر النفط اليوم"])
+        assert len(calls) == 6
+    finally:
+        torch_embedder.query_prompt = prompt
 
 
 def test_family_prompts():

@@ -106,3 +106,50 @@ def test_decompose_file_writes_only_when_something_changed(tmp_path):
     onnx.save(_model([helper.make_node("Add", ["x", "skip"], ["y"])], ["y"]), plain)
     untouched = tmp_path / "untouched.onnx"
     assert decompose_file(plain, untouched) == 0 and not untouched.exists()
+
+
+def test_default_epsilons_are_each_ops_own():
+    """No epsilon attribute: SkipLayerNormalization means 1e-12, LayerNormalization 1e-5 (visible at tiny variance)."""
+    nodes = [
+        helper.make_node("SkipLayerNormalization", ["x", "skip", "gamma", "beta"], ["y1"], domain="com.microsoft"),
+        helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["y2"], axis=-1),
+    ]
+    model = _model(nodes, ["y1", "y2"])
+    rng = np.random.default_rng(3)
+    feed = {"x": rng.normal(0, 1e-3, (2, 5, DIM)).astype(np.float32),
+            "skip": rng.normal(0, 1e-3, (2, 5, DIM)).astype(np.float32)}
+    before = _run(model, feed)
+    assert decompose_layer_norms(model) == 2
+    for b, a in zip(before, _run(model, feed)):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
+
+
+def test_new_names_never_collide_with_existing_ones():
+    nodes = [
+        helper.make_node("Relu", ["x"], ["q/mean"], name="q/centre"),  # names the rewrite would like to use
+        helper.make_node("SkipLayerNormalization", ["q/mean", "skip", "gamma", "beta", "bias"], ["y"],
+                         domain="com.microsoft", epsilon=1e-12, name="q"),
+    ]
+    model = _model(nodes, ["y"])
+    feed = _feed()
+    before = _run(model, feed)
+    assert decompose_layer_norms(model) == 1
+    names = [t for n in model.graph.node for t in n.output]
+    assert len(names) == len(set(names))
+    np.testing.assert_allclose(_run(model, feed)[0], before[0], rtol=1e-4, atol=1e-4)
+
+
+def test_a_rewrite_onnxruntime_cannot_load_leaves_the_file_alone(tmp_path, monkeypatch):
+    import retrieval.embeddings.layernorm as layernorm
+
+    def broken(model):
+        model.graph.node.append(helper.make_node("NoSuchOp", ["x"], ["junk"], domain="nowhere"))
+        return 1
+
+    path = tmp_path / "model.onnx"
+    onnx.save(_bert_like(), path)
+    original = path.read_bytes()
+    monkeypatch.setattr(layernorm, "decompose_layer_norms", broken)
+    with pytest.raises(Exception):
+        decompose_file(path, path)
+    assert path.read_bytes() == original and [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
