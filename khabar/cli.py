@@ -133,7 +133,7 @@ def cmd_model(args) -> int:
         info = install_model(settings.khabar_embedding_model, model_dir=settings.khabar_model_dir,
                              progress=stage_progress("building model")).info()
         sys.stdout.write(f"model ready at {info['path']} (backend: {info['backend']})\n")
-        if info["backend"] != "onnx-int8" and settings.khabar_embedding_backend == "auto":
+        if info["backend"] != "onnx-int8":  # install always tries the fast path (backend "auto")
             sys.stderr.write("note: the int8 fast path is unavailable, so embedding runs on torch fp32 (about 3x "
                              "slower); `khabar -v model install` logs why\n")
         return 0

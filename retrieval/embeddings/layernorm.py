@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -37,17 +36,14 @@ def decompose_layer_norms(model) -> int:
 
     A node whose mean/inv-std outputs are consumed, or a LayerNormalization over another axis, is kept.
     """
-    from onnx import helper
-
     graph = model.graph
-    consumed = Counter(i for n in graph.node for i in n.input)
-    consumed.update(o.name for o in graph.output)
+    consumed = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
     taken = _names(graph)
     opset = _opset(model)
     new_nodes = []
     done = 0
     for node in graph.node:
-        rewritten = _rewrite(node, consumed, opset, helper, _Namer(node.name or node.output[0], taken))
+        rewritten = _rewrite(node, consumed, opset, _Namer(node.name or node.output[0], taken))
         if rewritten is None:
             new_nodes.append(node)
         else:
@@ -82,9 +78,9 @@ class _Namer:
         return name
 
 
-def _rewrite(node, consumed: Counter, opset: int, helper, new_name: _Namer):
+def _rewrite(node, consumed: set[str], opset: int, new_name: _Namer):
     """The replacement nodes for one LayerNorm node, or None to keep it as it is."""
-    from onnx import TensorProto
+    from onnx import TensorProto, helper
 
     if node.op_type == _SKIP_LN and node.domain == "com.microsoft":
         inputs = list(node.input)
@@ -92,13 +88,13 @@ def _rewrite(node, consumed: Counter, opset: int, helper, new_name: _Namer):
         beta = inputs[3] if len(inputs) > 3 else ""
         bias = inputs[4] if len(inputs) > 4 else ""
         outs = list(node.output)
-        if any(o and consumed[o] for o in outs[1:3]):
+        if any(o in consumed for o in outs[1:3] if o):
             return None
         summed = outs[3] if len(outs) > 3 and outs[3] else None
     elif node.op_type == "LayerNormalization" and node.domain in ("", "ai.onnx"):
         inputs = list(node.input)
         outs = list(node.output)
-        if _attr(node, "axis", -1) != -1 or any(o and consumed[o] for o in outs[1:]):
+        if _attr(node, "axis", -1) != -1 or any(o in consumed for o in outs[1:] if o):
             return None
         x, skip, gamma = inputs[0], "", inputs[1]
         beta = inputs[2] if len(inputs) > 2 else ""
