@@ -22,6 +22,7 @@ class Index:
     manifest: object
     lexical: object
     embedder: object
+    crosslingual: object = None
 
 
 def load_embedder_from(settings: Settings, progress=None):
@@ -53,6 +54,7 @@ def chroma_client(settings: Settings):
 
 def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> Index:
     """Open (or create) the index under KHABAR_HOME with the configured model."""
+    from retrieval.crosslingual import CrossLingualTerms
     from retrieval.lexical import LexicalIndex
     from retrieval.manifest import Manifest
     from retrieval.store import ChromaStore
@@ -63,7 +65,7 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
     client = chroma_client(settings)
     if rebuild:
         ChromaStore.drop(client, settings.khabar_collection)
-        for name in ("manifest.sqlite3", "manifest.sqlite3-wal", "manifest.sqlite3-shm", "lexical.npz"):
+        for name in ("manifest.sqlite3", "manifest.sqlite3-wal", "manifest.sqlite3-shm", "lexical.npz", "crosslingual.npz"):
             (home / name).unlink(missing_ok=True)
     store = ChromaStore(client, collection=settings.khabar_collection, embedding_model=embedder.name,
                         dimension=embedder.dimension)
@@ -73,7 +75,9 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
         from retrieval.ingest import reconcile_lexical
 
         reconcile_lexical(lexical, manifest)  # missing or built by an older analyzer: rebuild from the manifest
-    return Index(home=home, client=client, store=store, manifest=manifest, lexical=lexical, embedder=embedder)
+    crosslingual = CrossLingualTerms.load(home / "crosslingual.npz", model=embedder.name)
+    return Index(home=home, client=client, store=store, manifest=manifest, lexical=lexical, embedder=embedder,
+                 crosslingual=crosslingual)
 
 
 def build_service(settings: Settings, *, embedder=None, index: Index | None = None):
@@ -83,8 +87,10 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
     from retrieval.service import AnswerService
 
     index = index or open_index(settings, embedder=embedder)
-    indexer = Indexer(store=index.store, manifest=index.manifest, lexical=index.lexical, embedder=index.embedder)
-    searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder)
+    indexer = Indexer(store=index.store, manifest=index.manifest, lexical=index.lexical, embedder=index.embedder,
+                      crosslingual=index.crosslingual)
+    searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder,
+                        crosslingual=index.crosslingual)
     llm = None
     if settings.khabar_llm:
         from retrieval.answering import LLMAnswerer, make_chat_model

@@ -81,20 +81,42 @@ def terms(text: str, *, stem: bool = True, stemmer: str = DEFAULT_STEMMER) -> li
     if not stem:
         stemmer = "none"
     out: list[str] = []
-    # Tokenise the diacritic-free text as written; normalisation happens per token (after stemming).
-    raw = strip_diacritics(unicodedata.normalize("NFKC", text))
-    for tok in _TOKEN.findall(raw):
+    for tok in _tokens(text):
         if _ARABIC_CHAR.match(tok):
-            norm = normalize_arabic(tok)
-            if norm in AR_STOP or len(norm) < 2:
-                continue
-            out.append(_stem_ar(tok, stemmer))
+            term = _ar_term(tok, stemmer)
+            if term:
+                out.append(term)
         else:
             tok = normalize_arabic(tok)
             if tok in EN_STOP:
                 continue
             out.append(_stem_en(tok) if stemmer != "none" and not tok.isdigit() else tok)
     return [t for t in out if t]
+
+
+def arabic_term_words(text: str) -> list[tuple[str, str]]:
+    """(term, word as written) for each Arabic token `terms` indexes: which word a stem stands for."""
+    return [(term, tok) for tok in _tokens(text) if _ARABIC_CHAR.match(tok) and (term := _ar_term(tok, DEFAULT_STEMMER))]
+
+
+def latin_words(text: str) -> list[str]:
+    """Distinct lower-cased Latin-script words and numbers of `text` (English stopwords dropped), in order."""
+    words = (w.lower() for w in _TOKEN.findall(text) if _LATIN.search(w) or w.isascii() and w.isdigit())
+    return list(dict.fromkeys(w for w in words if len(w) > 1 and w not in EN_STOP))
+
+
+def _tokens(text: str) -> list[str]:
+    # Tokenise the diacritic-free text as written; normalisation happens per token (after stemming).
+    return _TOKEN.findall(strip_diacritics(unicodedata.normalize("NFKC", text)))
+
+
+@lru_cache(maxsize=300_000)
+def _ar_term(tok: str, stemmer: str) -> str:
+    """The index term of one Arabic token, or "" for a stopword or a single letter."""
+    norm = normalize_arabic(tok)
+    if norm in AR_STOP or len(norm) < 2:
+        return ""
+    return _stem_ar(tok, stemmer)
 
 
 def analyzer(stemmer: str = DEFAULT_STEMMER):

@@ -62,13 +62,15 @@ def _base_file(path: str) -> str:
 class Indexer:
     """Keeps Chroma, the manifest and the lexical index in step."""
 
-    def __init__(self, *, store, manifest, lexical, embedder, max_tokens: int | None = None,
+    def __init__(self, *, store, manifest, lexical, embedder, crosslingual=None, max_tokens: int | None = None,
                  overlap_tokens: int = 32, batch_chunks: int = 1024, embed_batch: int = 16,
                  save_every_s: float = 30.0):
         self.store = store
         self.manifest = manifest
         self.lexical = lexical
         self.embedder = embedder
+        # Vectors of the lexical index's Arabic terms (retrieval.crosslingual), kept in step with it.
+        self.crosslingual = crosslingual if hasattr(embedder, "embed_words") else None
         budget = getattr(embedder, "passage_token_budget", None) or (embedder.max_seq_length - 8)
         self.max_tokens = min(max_tokens or budget, budget)
         self.overlap_tokens = overlap_tokens
@@ -92,6 +94,27 @@ class Indexer:
         """Make the lexical index hold exactly the manifest's chunks; returns (added, removed)."""
         return reconcile_lexical(self.lexical, self.manifest)
 
+    def reconcile_crosslingual(self) -> int:
+        """Give every Arabic term of the lexical index a vector (after an upgrade or an interrupted run)."""
+        cl = self.crosslingual
+        if cl is None or not cl.missing(self.lexical.vocab):
+            return 0
+        texts = self.manifest.chunk_texts([r[0] for r in self.manifest.iter_chunk_rows()])
+        cl.observe(texts.values())
+        cl.add_bare(cl.missing(self.lexical.vocab))  # terms whose text is gone: embed the term itself
+        added = self._sync_crosslingual()
+        log.info("cross-lingual term vectors reconciled: %d added", added)
+        return added
+
+    def _sync_crosslingual(self) -> int:
+        cl = self.crosslingual
+        if cl is None:
+            return 0
+        added = cl.sync(lambda words: self.embedder.embed_words(words, bulk=True)) if cl.pending else 0
+        if cl.dirty:
+            cl.save()
+        return added
+
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], *, prune: bool = False,
                progress: Callable[[dict], None] | None = None,
@@ -109,8 +132,12 @@ class Indexer:
     def _ingest(self, items, paths, *, prune, progress, stop) -> IngestReport:
         t0 = time.perf_counter()
         rep = IngestReport()
-        timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0}
+        timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0,
+                   "crosslingual": 0.0}
         self.reconcile_lexical()
+        t = time.perf_counter()
+        self.reconcile_crosslingual()
+        timings["crosslingual"] += time.perf_counter() - t
         self.manifest.set_meta("embedding_model", self.embedder.name)
         known = self.manifest.hashes()
         seen: set[str] = set()
@@ -144,6 +171,8 @@ class Indexer:
                         rep.failed += 1
                         rep.errors.append({"path": item.path, "reason": "no indexable text"})
                         continue
+                    if self.crosslingual is not None:  # spellings of new Arabic terms, while the writer embeds
+                        self.crosslingual.observe([item.text])
                     pending.append((item, chunks, simhash64(normalize_arabic(item.text)), old is not None))
                     n_chunks += len(chunks)
                     if n_chunks >= self.batch_chunks:
@@ -176,11 +205,17 @@ class Indexer:
                     t = time.perf_counter()
                     self.lexical.save()
                     timings["lexical"] += time.perf_counter() - t
+                    t = time.perf_counter()
+                    self._sync_crosslingual()
+                    timings["crosslingual"] += time.perf_counter() - t
                     last_save = time.perf_counter()
             if failure:
                 raise failure[0]
             if prune and not stop.is_set():
                 rep.removed = self._prune(paths, seen)
+            t = time.perf_counter()
+            self._sync_crosslingual()  # not on an interrupt: the next run's reconcile picks the rest up
+            timings["crosslingual"] += time.perf_counter() - t
         except KeyboardInterrupt:
             rep.interrupted = True
             stop.set()

@@ -6,11 +6,9 @@ on load. The set of chunk ids is reconciled against the manifest, so it never ke
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ import scipy.sparse as sp
 
 from retrieval.analysis import ANALYZER_VERSION, DEFAULT_STEMMER
 from retrieval.analysis import terms as default_terms
+from retrieval import npzfile
 from retrieval.errors import IndexCorruptError
 
 log = logging.getLogger(__name__)
@@ -155,13 +154,18 @@ class LexicalIndex:
 
     def search(self, text: str, *, k: int = 50, allowed_articles: set[str] | None = None) -> list[tuple[str, str, float]]:
         """Top-k (chunk_id, article_id, bm25) for `text`, restricted to `allowed_articles` when given."""
+        return self.search_terms(dict.fromkeys(self.analyzer(text), 1.0), k=k, allowed_articles=allowed_articles)
+
+    def search_terms(self, weights: Mapping[str, float], *, k: int = 50,
+                     allowed_articles: set[str] | None = None) -> list[tuple[str, str, float]]:
+        """Top-k (chunk_id, article_id, score) for a weighted bag of index terms (score = sum of weight x BM25)."""
         self._ensure_weights()
         with self._lock:
-            cols = self.query_terms(text)
+            cols, wts = self._columns(weights)
             w = self._weights
             if not cols or w is None or w.shape[0] == 0:
                 return []
-            scores = np.asarray(w[:, cols].sum(axis=1)).ravel()
+            scores = np.asarray(w[:, cols] @ wts).ravel()
             if allowed_articles is not None:
                 mask_codes = np.zeros(len(self._article_code) + 1, dtype=bool)
                 for a in allowed_articles:
@@ -172,24 +176,37 @@ class LexicalIndex:
             nz = np.flatnonzero(scores > 0)
             if nz.size == 0:
                 return []
-            top = nz[np.argsort(-scores[nz], kind="stable")[:k]] if nz.size > k else nz[np.argsort(-scores[nz], kind="stable")]
+            top = nz[np.argsort(-scores[nz], kind="stable")[:k]]
             return [(self.chunk_ids[i], self.article_ids[i], float(scores[i])) for i in top]
 
     def score_chunks(self, text: str, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Exact BM25 of `text` for the given chunks (0 for unknown ones)."""
+        return self.score_terms(dict.fromkeys(self.analyzer(text), 1.0), chunk_ids)
+
+    def score_terms(self, weights: Mapping[str, float], chunk_ids: Sequence[str]) -> dict[str, float]:
+        """Exact weighted BM25 of a bag of index terms for the given chunks (0 for unknown ones)."""
         self._ensure_weights()
         with self._lock:
-            cols = self.query_terms(text)
+            cols, wts = self._columns(weights)
             rows = [self._row_of.get(c) for c in chunk_ids]
             if not cols or self._weights is None:
                 return {c: 0.0 for c in chunk_ids}
             known = [r for r in rows if r is not None]
             sub = self._weights[:, cols].tocsr()[known] if known else None
-            vals = np.asarray(sub.sum(axis=1)).ravel() if sub is not None else np.zeros(0)
+            vals = np.asarray(sub @ wts).ravel() if sub is not None else np.zeros(0)
             out, it = {}, iter(vals.tolist())
             for c, r in zip(chunk_ids, rows):
                 out[c] = next(it) if r is not None else 0.0
             return out
+
+    def _columns(self, weights: Mapping[str, float]) -> tuple[list[int], np.ndarray]:
+        cols, wts = [], []
+        for t, x in weights.items():
+            j = self.vocab.get(t)
+            if j is not None and x > 0:
+                cols.append(j)
+                wts.append(x)
+        return cols, np.asarray(wts, dtype=np.float32)
 
     def feedback_scores(self, seed_chunk_ids: Sequence[str], chunk_ids: Sequence[str], *,
                         n_terms: int = 30) -> dict[str, float]:
@@ -224,7 +241,6 @@ class LexicalIndex:
             return
         with self._lock:
             self._consolidate()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             c = self._counts
             vocab_terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
             arrays = dict(
@@ -234,13 +250,7 @@ class LexicalIndex:
                 vocab=vocab_terms, chunk_ids=np.array(self.chunk_ids, dtype=str),
                 article_ids=np.array(self.article_ids, dtype=str),
             )
-            digest = _digest(arrays)
-            tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
-            with open(tmp, "wb") as fh:
-                np.savez(fh, digest=np.array([digest]), **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            npzfile.write(self.path, arrays)
             self.dirty = False
 
     @classmethod
@@ -254,11 +264,7 @@ class LexicalIndex:
         if not Path(path).exists():
             return idx
         try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files if k != "digest"}
-                digest = str(z["digest"][0])
-            if digest != _digest(arrays):
-                raise ValueError("checksum mismatch")
+            arrays = npzfile.read(path)
             built_by = str(arrays["analyzer"][0]) if "analyzer" in arrays else "v1"
             if int(arrays["format"][0]) != FORMAT or built_by != _analyzer_id():
                 log.warning("lexical index %s was built by an older analyzer (%s); rebuilding it", path, built_by)
@@ -278,13 +284,3 @@ class LexicalIndex:
 
 def _analyzer_id() -> str:
     return f"{DEFAULT_STEMMER}-v{ANALYZER_VERSION}"
-
-
-def _digest(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    for k in sorted(arrays):
-        a = np.ascontiguousarray(arrays[k])
-        h.update(k.encode())
-        h.update(str(a.dtype).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()

@@ -33,6 +33,10 @@ class SearchConfig:
     prf_weight: float = 0.0
     prf_seeds: int = 5
     prf_terms: int = 30
+    # English questions over Arabic text: BM25 over the Arabic terms nearest each English word
+    # (retrieval.crosslingual). On XQuAD en→ar this weight, 8 neighbours and temperature 0.02 gave R@1
+    # 0.747-0.752 in a sweep, and 0.743 / 0.753 on each half with the weights tuned on the other half.
+    translation_weight: float = 0.35
     passages_per_hit: int = 2
     dedup_hamming: int = NEAR_DUPLICATE_BITS
 
@@ -44,11 +48,12 @@ def hamming(a: int, b: int) -> int:
 class Searcher:
     """Runs one query against both indexes and returns article-level hits."""
 
-    def __init__(self, *, store, lexical, manifest, embedder, config: SearchConfig | None = None):
+    def __init__(self, *, store, lexical, manifest, embedder, crosslingual=None, config: SearchConfig | None = None):
         self.store = store
         self.lexical = lexical
         self.manifest = manifest
         self.embedder = embedder
+        self.crosslingual = crosslingual if hasattr(embedder, "embed_words") else None
         self.config = config or SearchConfig()
         self.last_timings: dict[str, float] = {}
 
@@ -101,9 +106,19 @@ class Searcher:
                           sorted(lex, key=lex.__getitem__, reverse=True)])
         else:
             t = time.perf_counter()
+            translated = self._translate(query) if weight == 0 and dense else {}
             if weight > 0:
-                self._complete_scores(query, qvec, dense, lex)
+                self._complete_scores(qvec, dense, lex, lambda ids: self.lexical.score_chunks(query, ids))
                 scores = fuse(dense, lex, weight=weight, method=cfg.fusion)
+            elif translated:
+                timings["translate_ms"] = (time.perf_counter() - t) * 1000
+                allowed = None if filters is None else self.manifest.filter_article_ids(filters)
+                lex = {}
+                for cid, aid, s in self.lexical.search_terms(translated, k=n_cand, allowed_articles=allowed):
+                    lex[cid] = s
+                    art_of[cid] = aid
+                self._complete_scores(qvec, dense, lex, lambda ids: self.lexical.score_terms(translated, ids))
+                scores = fuse(dense, lex, weight=cfg.translation_weight, method=cfg.fusion)
             elif cfg.prf_weight > 0 and dense:
                 seeds = sorted(dense, key=dense.__getitem__, reverse=True)[: cfg.prf_seeds]
                 prf = self.lexical.feedback_scores(seeds, list(dense), n_terms=cfg.prf_terms)
@@ -119,7 +134,14 @@ class Searcher:
         self.last_timings = timings
         return hits
 
-    def _complete_scores(self, query: str, qvec: np.ndarray, dense: dict[str, float], lex: dict[str, float]) -> None:
+    def _translate(self, query: str) -> dict[str, float]:
+        """Arabic index terms standing for an English query's words ({} without term vectors)."""
+        if self.crosslingual is None or not len(self.crosslingual):
+            return {}
+        return self.crosslingual.translate(query, self.embedder.embed_words)
+
+    def _complete_scores(self, qvec: np.ndarray, dense: dict[str, float], lex: dict[str, float],
+                         lexical_scores) -> None:
         """Give every candidate both scores: exact cosine from stored vectors, exact BM25 from the counts."""
         missing_dense = [c for c in lex if c not in dense]
         if missing_dense:
@@ -127,7 +149,7 @@ class Searcher:
                 dense[cid] = float(np.dot(vec, qvec))
         missing_lex = [c for c in dense if c not in lex]
         if missing_lex:
-            lex.update(self.lexical.score_chunks(query, missing_lex))
+            lex.update(lexical_scores(missing_lex))
 
     def _collapse(self, scores: dict[str, float], dense: dict[str, float], lex: dict[str, float],
                   art_of: dict[str, str], k: int) -> list[Hit]:

@@ -37,3 +37,18 @@ class HashEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(_WORD.findall(t)) + t.count(" ") // 4 for t in texts]
+
+
+class GlossEmbedder(HashEmbedder):
+    """HashEmbedder whose single-word vectors know a few English glosses (a stand-in for the multilingual model)."""
+
+    name = "test/gloss-embedder"
+    GLOSS = {"falcon": "الصقر", "pigeon": "حمامة", "camel": "الهجن", "race": "سباق", "oil": "النفط"}
+
+    def __init__(self):
+        self.word_calls: list[tuple[list[str], bool]] = []
+
+    def embed_words(self, words, *, bulk: bool = False, batch_size: int = 256):
+        self.word_calls.append((list(words), bulk))
+        return self.embed_passages([self.GLOSS.get(w, w) for w in words])
+

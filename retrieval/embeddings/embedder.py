@@ -130,6 +130,14 @@ class Embedder:
                 self._query_cache.popitem(last=False)
         return vec
 
+    def embed_words(self, words: Sequence[str], *, bulk: bool = False, batch_size: int = 256) -> np.ndarray:
+        """Vectors of single words with the query prompt, for cross-lingual term matching.
+
+        `bulk` (a whole vocabulary at ingest) runs through the fast passage graph; a question's few words go
+        through the exact query graph like the question itself.
+        """
+        return self._embed(words, self.query_prompt, batch_size, "passage" if bulk else "query")
+
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (latency benchmarks time a question the process has not seen)."""
         with self._cache_lock:

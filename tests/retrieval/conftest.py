@@ -35,6 +35,9 @@ class CountingEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
 
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)  # e.g. embed_words, when the wrapped embedder has it
+
 
 def open_service(home: Path, embedder):
     """Build the real AnswerService (embedded Chroma under `home`) around `embedder`."""

@@ -148,6 +148,37 @@ def test_lexical_reconciled_with_manifest_on_start(tmp_path, fake_embedder, seed
     _assert_consistent(service)
 
 
+def test_cross_lingual_term_vectors_follow_the_lexical_index(tmp_path, seed_path):
+    """Every Arabic term gets one vector at ingest, none twice; a lost file is rebuilt from the indexed text."""
+    from retrieval.analysis import terms
+    from retrieval.crosslingual import CrossLingualTerms
+    from tests.fakes import GlossEmbedder
+
+    emb = GlossEmbedder()
+    day = make_snn_zip(tmp_path / "day.zip", 20)
+    service = open_service(tmp_path / "home", emb)
+    service.indexer.ingest([seed_path, day])
+    lex, cl = service.indexer.lexical, service.indexer.crosslingual
+    path = tmp_path / "home" / "crosslingual.npz"
+    assert path.exists() and len(cl) > 500 and cl.missing(lex.vocab) == [] and cl.pending == 0
+    embedded = [w for words, bulk in emb.word_calls if bulk for w in words]
+    assert len(embedded) == len(cl)  # each term once, in bulk
+    assert CrossLingualTerms.load(path, model=emb.name).words == cl.words
+
+    service.indexer.ingest([seed_path, day])  # nothing new: no word is embedded again
+    assert [w for words, bulk in emb.word_calls if bulk for w in words] == embedded
+
+    terms_before = set(cl.terms)
+    path.unlink()  # e.g. an index made before this file existed, or a run killed before the vectors were saved
+    again = open_service(tmp_path / "home", GlossEmbedder())
+    assert len(again.indexer.crosslingual) == 0
+    again.indexer.ingest([seed_path])
+    rebuilt = again.indexer.crosslingual
+    assert path.exists() and rebuilt.missing(lex.vocab) == []
+    assert set(rebuilt.terms) == terms_before
+    assert all(terms(w) == [t] for t, w in zip(rebuilt.terms, rebuilt.words))  # real spellings, from the manifest
+
+
 def test_model_mismatch_names_rebuild(tmp_path, fake_embedder, seed_path):
     from retrieval.errors import ModelMismatchError
 
@@ -205,3 +236,9 @@ def test_seed_and_day_with_real_embedder(tmp_path, real_embedder, seed_path, tmp
     assert len(emb.passages) == n and rep2.unchanged == rep.added
     hits = service.search("ماذا قال شي جين بينغ في رسالة التهنئة بالعام الجديد؟", k=3)
     assert hits and hits[0].article_id == "000_84ffc645cff79ea0"
+    # English over Arabic: the question's words are translated into the index's Arabic terms.
+    cl = service.indexer.crosslingual
+    assert cl.missing(service.indexer.lexical.vocab) == [] and (tmp_path / "home" / "crosslingual.npz").exists()
+    hits = service.search("What did Xi Jinping say in his New Year congratulations?", k=3)
+    assert "translate_ms" in service.searcher.last_timings
+    assert hits[0].article_id == "000_84ffc645cff79ea0" and hits[0].lexical_score > 0

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from retrieval.analysis import terms
 from retrieval.errors import IndexCorruptError
 from retrieval.lexical import LexicalIndex
 
@@ -32,6 +33,21 @@ def test_search_scores_and_filters():
     scores = idx.score_chunks("روسيا", ["a::0", "b::0", "zzz"])
     assert scores["a::0"] > 0 and scores["b::0"] == 0 and scores["zzz"] == 0
     assert idx.coverage("روسيا") == 1.0 and idx.coverage("xylophone") == 0.0
+
+
+def test_weighted_terms_score_as_weight_times_bm25():
+    idx = _index()
+    oil, price = terms("النفط")[0], terms("أسعار")[0]
+    plain = idx.score_chunks("أسعار النفط", ["b::0"])["b::0"]
+    assert idx.score_terms({oil: 1.0, price: 1.0}, ["b::0"])["b::0"] == pytest.approx(plain)
+    only_oil = idx.score_terms({oil: 1.0}, ["b::0"])["b::0"]
+    weighted = idx.score_terms({oil: 1.0, price: 0.5, "unknown-term": 9.0}, ["b::0", "a::0", "zzz"])
+    assert weighted["b::0"] == pytest.approx(only_oil + 0.5 * (plain - only_oil))
+    assert weighted["a::0"] == 0 and weighted["zzz"] == 0
+    top = idx.search_terms({oil: 0.5}, k=5)
+    assert [c for c, _, _ in top] == ["b::0"] and top[0][2] == pytest.approx(0.5 * only_oil)
+    assert idx.search_terms({oil: 1.0}, allowed_articles={"a"}) == []
+    assert idx.search_terms({}) == [] and idx.search_terms({oil: 0.0}) == []
 
 
 def test_update_and_remove():

@@ -1,6 +1,7 @@
 """Searcher behaviour over a real Chroma + manifest + BM25 index in tmp, with the deterministic HashEmbedder."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -8,7 +9,7 @@ from khabar.app import build_service, open_index
 from khabar.settings import Settings
 from retrieval.models import Filters
 from retrieval.search import SearchConfig, Searcher
-from tests.fakes import HashEmbedder
+from tests.fakes import GlossEmbedder, HashEmbedder
 
 FALCON = ("الرياض 5 ديسمبر 2020 (واس) - اصطاد الصقر الشاهين حمامة فوق الصحراء قرب الرياض، "
           "وقال مربو الصقور إن موسم الصيد بدأ مبكرا هذا العام بسبب الطقس البارد.")
@@ -150,3 +151,47 @@ def test_arabic_query_uses_both_scores(searcher):
 def test_service_search_parses_date_window_from_the_question(service):
     hits = service.search("سباق الهجن في يوليو 2015", k=5)
     assert hits and all(h.date.startswith("2015-07") for h in hits)
+
+
+@pytest.fixture(scope="module")
+def gloss_service(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gloss")
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
+    settings = Settings(khabar_home=tmp / "home")
+    svc = build_service(settings, index=open_index(settings, embedder=GlossEmbedder()))
+    assert svc.indexer.ingest([str(corpus)]).failed == 0
+    return svc
+
+
+def test_english_query_over_arabic_text_scores_translated_terms(gloss_service):
+    searcher = gloss_service.searcher
+    emb = searcher.embedder
+    assert any(bulk for _, bulk in emb.word_calls)  # the ingest embedded the Arabic vocabulary in bulk
+    assert (Path(gloss_service.indexer.lexical.path).parent / "crosslingual.npz").exists()
+    q = "camel race"
+    assert searcher.lexical.coverage(q) == 0.0
+    hits = searcher.search(q, k=3, mode="hybrid")
+    assert "translate_ms" in searcher.last_timings and "lexical_ms" not in searcher.last_timings
+    assert emb.word_calls[-1] == (["camel", "race"], False)  # the question's words: the exact query graph
+    by_id = {h.article_id: h for h in hits}
+    assert by_id["camel"].lexical_score > max(h.lexical_score for h in hits if h.article_id != "camel")
+    # The hash embedder's dense side knows nothing here; with a heavy lexical weight the translation decides.
+    lexical_led = Searcher(store=searcher.store, lexical=searcher.lexical, manifest=searcher.manifest, embedder=emb,
+                           crosslingual=searcher.crosslingual, config=SearchConfig(translation_weight=5.0))
+    assert lexical_led.search(q, k=3)[0].article_id == "camel"
+    # Filters hold for the translated lexical candidates too.
+    filtered = lexical_led.search("falcon pigeon", k=5, mode="hybrid", filters=Filters(source="okaz"))
+    assert filtered and all(h.source == "okaz" for h in filtered)
+    assert filtered[0].article_id == "falcon-okaz"
+    # Arabic questions never go through translation.
+    searcher.search("سباق الهجن", k=3, mode="hybrid")
+    assert "translate_ms" not in searcher.last_timings
+
+
+def test_translation_weight_zero_is_dense_only(gloss_service):
+    s = gloss_service.searcher
+    plain = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                     crosslingual=s.crosslingual, config=SearchConfig(translation_weight=0.0))
+    q = "falcon pigeon"
+    assert [h.article_id for h in plain.search(q, k=5)] == [h.article_id for h in s.search(q, k=5, mode="dense")]

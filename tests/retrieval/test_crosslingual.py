@@ -1,0 +1,114 @@
+"""Cross-lingual term vectors: spelling choice, translation weights, persistence, and the real model's translations."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from retrieval.analysis import arabic_term_words, terms
+from retrieval.crosslingual import CrossLingualTerms
+
+# A toy bilingual space: each English gloss and its Arabic word share one axis.
+AXES = {"oil": 0, "النفط": 0, "نفط": 0, "falcon": 1, "الصقر": 1, "pigeon": 2, "حمامة": 2, "desert": 3, "الصحراء": 3}
+
+
+def toy_embed(words):
+    out = np.zeros((len(words), 8), np.float32)
+    for i, w in enumerate(words):
+        j = AXES.get(w)
+        if j is None:
+            out[i, 7] = 1.0
+        else:
+            out[i, j] = 1.0
+            out[i, 6] = 0.2  # every known word leans a little on one shared axis
+        out[i] /= np.linalg.norm(out[i])
+    return out
+
+
+def built(texts, **kw) -> CrossLingualTerms:
+    cl = CrossLingualTerms(model="toy", **kw)
+    cl.observe(texts)
+    cl.sync(toy_embed)
+    return cl
+
+
+def test_each_term_is_embedded_once_as_its_most_frequent_spelling():
+    seen = []
+
+    def embed(words):
+        seen.extend(words)
+        return toy_embed(words)
+
+    cl = CrossLingualTerms(model="toy")
+    cl.observe(["ارتفع النفط ثم نفط ثم النفط", "النفط والصقر"])
+    queued = cl.pending
+    assert queued == len({t for t, _ in arabic_term_words("ارتفع النفط ثم نفط الصقر")})
+    assert cl.sync(embed) == queued == len(seen) == len(cl)
+    oil = terms("النفط")[0]
+    assert terms("نفط")[0] == oil  # one term, two spellings
+    assert cl.words[cl.terms.index(oil)] == "النفط"  # written that way 3 times out of 4
+    assert cl.pending == 0 and cl.dirty
+    n = len(seen)
+    cl.observe(["النفط"])  # known terms are never queued again
+    assert cl.pending == 0 and cl.sync(embed) == 0 and len(seen) == n
+
+
+def test_missing_and_bare_terms():
+    cl = built(["النفط"])
+    vocab = [terms("النفط")[0], terms("الصحراء")[0], "oil", "2015"]
+    assert cl.missing(vocab) == [terms("الصحراء")[0]]  # Latin terms and digits are never translation targets
+    cl.add_bare(cl.missing(vocab))
+    assert cl.sync(toy_embed) == 1
+    assert cl.words[-1] == terms("الصحراء")[0] and cl.missing(vocab) == []
+
+
+def test_translation_weights_best_match_one_and_digits_stand_for_themselves():
+    cl = built(["النفط الصقر حمامة الصحراء"], neighbours=2, temperature=0.05)
+    out = cl.translate("The falcon and the pigeon, 2015", toy_embed)
+    assert out[terms("الصقر")[0]] == pytest.approx(1.0)
+    assert out[terms("حمامة")[0]] == pytest.approx(1.0)
+    assert out["2015"] == 1.0
+    # The second neighbour of each word is far below its best match.
+    others = [w for t, w in out.items() if t not in {terms("الصقر")[0], terms("حمامة")[0], "2015"}]
+    assert others and max(others) < 1e-3
+    assert cl.translate("النفط في الصحراء", toy_embed) == {}  # no Latin words: nothing to translate
+    assert CrossLingualTerms(model="toy").translate("oil", toy_embed) == {}  # no vectors yet
+
+
+def test_save_load_round_trip_and_foreign_or_damaged_files(tmp_path, caplog):
+    path = tmp_path / "crosslingual.npz"
+    cl = built(["النفط الصقر"])
+    cl.path = path
+    cl.save()
+    assert not cl.dirty
+    again = CrossLingualTerms.load(path, model="toy")
+    assert again.terms == cl.terms and again.words == cl.words
+    assert np.allclose(again._vectors(), cl._vectors(), atol=1e-3)
+    a, b = again.translate("falcon", toy_embed), cl.translate("falcon", toy_embed)
+    assert a.keys() == b.keys() and all(a[t] == pytest.approx(b[t], rel=0.05) for t in a)  # float16 on disk
+
+    other = CrossLingualTerms.load(path, model="another-model")
+    assert len(other) == 0 and other.dirty  # vectors of one model mean nothing to another
+    path.write_bytes(path.read_bytes()[:-40])
+    with caplog.at_level(logging.WARNING):
+        damaged = CrossLingualTerms.load(path, model="toy")
+    assert len(damaged) == 0 and "damaged" in caplog.text
+    assert len(CrossLingualTerms.load(tmp_path / "absent.npz", model="toy")) == 0
+
+
+@pytest.mark.slow
+def test_real_model_maps_english_words_to_their_arabic_terms(real_embedder):
+    """The multilingual model itself is the dictionary: common news words find their Arabic term first."""
+    pairs = {"oil": "النفط", "president": "الرئيس", "school": "المدرسة", "water": "الماء", "hospital": "المستشفى",
+             "football": "كرة", "king": "الملك", "war": "الحرب", "price": "أسعار", "rain": "الأمطار"}
+    cl = CrossLingualTerms(model=real_embedder.name)
+    cl.observe([" ".join(pairs.values()) + " السيارة الطائرة القمح الذهب الشمس المطار الجامعة"])
+    cl.sync(lambda ws: real_embedder.embed_words(ws, bulk=True))
+    right = 0
+    for en, ar in pairs.items():
+        out = cl.translate(en, real_embedder.embed_words)
+        best = max(out, key=out.get)
+        right += best == terms(ar)[0]
+    assert right >= 8, right
