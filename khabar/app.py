@@ -55,7 +55,7 @@ def chroma_client(settings: Settings):
 def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> Index:
     """Open (or create) the index under KHABAR_HOME with the configured model."""
     from retrieval.crosslingual import CrossLingualTerms
-    from retrieval.lexical import LexicalIndex
+    from retrieval.lexical import LexicalIndex, analyzer_id
     from retrieval.manifest import Manifest
     from retrieval.store import ChromaStore
 
@@ -75,7 +75,7 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
         from retrieval.ingest import reconcile_lexical
 
         reconcile_lexical(lexical, manifest)  # missing or built by an older analyzer: rebuild from the manifest
-    crosslingual = CrossLingualTerms.load(home / "crosslingual.npz", model=embedder.name)
+    crosslingual = CrossLingualTerms.load(home / "crosslingual.npz", model=embedder.name, analyzer=analyzer_id())
     return Index(home=home, client=client, store=store, manifest=manifest, lexical=lexical, embedder=embedder,
                  crosslingual=crosslingual)
 

@@ -196,7 +196,8 @@ class _Doctor:
                                f"{len(want - have)} missing chunks)")
             except IndexCorruptError as exc:
                 problem = f"is damaged ({exc.__cause__ or exc})"
-        strays = sorted(p.name for p in self.home.glob(LEXICAL + ".tmp*"))
+        strays = sorted(p.name for pattern in (LEXICAL + ".tmp*", "crosslingual.npz.tmp*")
+                        for p in self.home.glob(pattern))
         if not problem:
             detail = f"{len(want)} chunks, in step with the manifest"
             if strays and self.fix:

@@ -101,7 +101,8 @@ def arabic_term_words(text: str) -> list[tuple[str, str]]:
 
 def latin_words(text: str) -> list[str]:
     """Distinct lower-cased Latin-script words and numbers of `text` (English stopwords dropped), in order."""
-    words = (w.lower() for w in _TOKEN.findall(text) if _LATIN.search(w) or w.isascii() and w.isdigit())
+    words = (w.lower() for w in _TOKEN.findall(unicodedata.normalize("NFKC", text))
+             if _LATIN.search(w) or w.isascii() and w.isdigit())
     return list(dict.fromkeys(w for w in words if len(w) > 1 and w not in EN_STOP))
 
 

@@ -97,7 +97,12 @@ class Indexer:
     def reconcile_crosslingual(self) -> int:
         """Give every Arabic term of the lexical index a vector (after an upgrade or an interrupted run)."""
         cl = self.crosslingual
-        if cl is None or not cl.missing(self.lexical.vocab):
+        if cl is None:
+            return 0
+        cl.retain(self.lexical.vocab)
+        if not cl.missing(self.lexical.vocab):
+            if cl.dirty:
+                cl.save()
             return 0
         texts = self.manifest.chunk_texts([r[0] for r in self.manifest.iter_chunk_rows()])
         cl.observe(texts.values())
@@ -135,9 +140,6 @@ class Indexer:
         timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0,
                    "crosslingual": 0.0}
         self.reconcile_lexical()
-        t = time.perf_counter()
-        self.reconcile_crosslingual()
-        timings["crosslingual"] += time.perf_counter() - t
         self.manifest.set_meta("embedding_model", self.embedder.name)
         known = self.manifest.hashes()
         seen: set[str] = set()
@@ -192,6 +194,9 @@ class Indexer:
         producer.start()
         last_save = time.perf_counter()
         try:
+            t = time.perf_counter()
+            self.reconcile_crosslingual()  # the loader is already reading ahead meanwhile
+            timings["crosslingual"] += time.perf_counter() - t
             while True:
                 batch = q.get()
                 if batch is None:

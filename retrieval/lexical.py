@@ -244,7 +244,7 @@ class LexicalIndex:
             c = self._counts
             vocab_terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
             arrays = dict(
-                format=np.array([FORMAT]), analyzer=np.array([_analyzer_id()]),
+                format=np.array([FORMAT]), analyzer=np.array([analyzer_id()]),
                 data=c.data.astype(np.float32), indices=c.indices.astype(np.int32),
                 indptr=c.indptr.astype(np.int64), shape=np.array(c.shape, dtype=np.int64),
                 vocab=vocab_terms, chunk_ids=np.array(self.chunk_ids, dtype=str),
@@ -266,7 +266,7 @@ class LexicalIndex:
         try:
             arrays = npzfile.read(path)
             built_by = str(arrays["analyzer"][0]) if "analyzer" in arrays else "v1"
-            if int(arrays["format"][0]) != FORMAT or built_by != _analyzer_id():
+            if int(arrays["format"][0]) != FORMAT or built_by != analyzer_id():
                 log.warning("lexical index %s was built by an older analyzer (%s); rebuilding it", path, built_by)
                 idx.stale = True
                 return idx
@@ -282,5 +282,6 @@ class LexicalIndex:
         return idx
 
 
-def _analyzer_id() -> str:
+def analyzer_id() -> str:
+    """Names the term analysis the index was built with (a saved index from another one is rebuilt)."""
     return f"{DEFAULT_STEMMER}-v{ANALYZER_VERSION}"

@@ -10,6 +10,7 @@ import numpy as np
 
 from corpus.fingerprint import NEAR_DUPLICATE_BITS
 from corpus.models import Article
+from retrieval.analysis import latin_words
 from retrieval.fusion import fuse, lexical_weight, rrf
 from retrieval.models import Filters, Hit, Passage
 
@@ -73,17 +74,24 @@ class Searcher:
         art_of: dict[str, str] = {}
 
         weight = 1.0
+        lex_terms: dict[str, float] = {}  # BM25 query terms, when some of them are translations
         if mode == "hybrid":
-            # BM25 only counts when the index knows enough of the query's words (0 for English over Arabic).
+            # BM25 only counts when the index knows enough of the query's words (0 for English over Arabic)...
             weight = lexical_weight(self.lexical.coverage(query), base=cfg.lexical_base_weight,
                                     min_coverage=cfg.min_coverage)
+            # ...unless the words it does not know are English ones the term vectors can translate.
+            lex_terms = self._translated_terms(query)
+            if lex_terms:
+                timings["translate_ms"] = (time.perf_counter() - t0) * 1000
+                weight = max(weight, cfg.translation_weight)
         use_dense = mode != "lexical"
         use_lex = mode in ("lexical", "rrf") or weight > 0
 
         qvec = None
         if use_dense:
+            t = time.perf_counter()
             qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
-            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             for h in self.store.query(qvec, k=n_cand, filters=filters):
                 dense[h.chunk_id] = h.score
@@ -92,7 +100,9 @@ class Searcher:
         if use_lex:
             t = time.perf_counter()
             allowed = None if filters is None else self.manifest.filter_article_ids(filters)
-            for cid, aid, s in self.lexical.search(query, k=n_cand, allowed_articles=allowed):
+            found = (self.lexical.search_terms(lex_terms, k=n_cand, allowed_articles=allowed) if lex_terms
+                     else self.lexical.search(query, k=n_cand, allowed_articles=allowed))
+            for cid, aid, s in found:
                 lex[cid] = s
                 art_of[cid] = aid
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
@@ -106,19 +116,10 @@ class Searcher:
                           sorted(lex, key=lex.__getitem__, reverse=True)])
         else:
             t = time.perf_counter()
-            translated = self._translate(query) if weight == 0 and dense else {}
             if weight > 0:
-                self._complete_scores(qvec, dense, lex, lambda ids: self.lexical.score_chunks(query, ids))
+                self._complete_scores(qvec, dense, lex, (lambda ids: self.lexical.score_terms(lex_terms, ids))
+                                      if lex_terms else (lambda ids: self.lexical.score_chunks(query, ids)))
                 scores = fuse(dense, lex, weight=weight, method=cfg.fusion)
-            elif translated:
-                timings["translate_ms"] = (time.perf_counter() - t) * 1000
-                allowed = None if filters is None else self.manifest.filter_article_ids(filters)
-                lex = {}
-                for cid, aid, s in self.lexical.search_terms(translated, k=n_cand, allowed_articles=allowed):
-                    lex[cid] = s
-                    art_of[cid] = aid
-                self._complete_scores(qvec, dense, lex, lambda ids: self.lexical.score_terms(translated, ids))
-                scores = fuse(dense, lex, weight=cfg.translation_weight, method=cfg.fusion)
             elif cfg.prf_weight > 0 and dense:
                 seeds = sorted(dense, key=dense.__getitem__, reverse=True)[: cfg.prf_seeds]
                 prf = self.lexical.feedback_scores(seeds, list(dense), n_terms=cfg.prf_terms)
@@ -134,11 +135,22 @@ class Searcher:
         self.last_timings = timings
         return hits
 
-    def _translate(self, query: str) -> dict[str, float]:
-        """Arabic index terms standing for an English query's words ({} without term vectors)."""
+    def _translated_terms(self, query: str) -> dict[str, float]:
+        """BM25 terms for a query with Latin words the index does not know: its own known terms at weight 1
+        plus the Arabic terms nearest each unknown word ({} when no word needs translating, or it fails)."""
         if self.crosslingual is None or not len(self.crosslingual):
             return {}
-        return self.crosslingual.translate(query, self.embedder.embed_words)
+        vocab, analyze = self.lexical.vocab, self.lexical.analyzer
+        unknown = [w for w in latin_words(query) if not w.isdigit() and (t := analyze(w)) and t[0] not in vocab]
+        if not unknown:
+            return {}
+        try:
+            out = self.crosslingual.translate(unknown, self.embedder.embed_words)
+        except Exception:  # noqa: BLE001 - a failed translation costs the lexical evidence, not the search
+            log.warning("translating %r into index terms failed; searching without it", unknown, exc_info=True)
+            return {}
+        out.update({t: 1.0 for t in analyze(query) if t in vocab})
+        return out
 
     def _complete_scores(self, qvec: np.ndarray, dense: dict[str, float], lex: dict[str, float],
                          lexical_scores) -> None:

@@ -36,6 +36,8 @@ class CountingEmbedder:
         return self.inner.count_tokens(texts)
 
     def __getattr__(self, name: str):
+        if name == "inner":
+            raise AttributeError(name)
         return getattr(self.inner, name)  # e.g. embed_words, when the wrapped embedder has it
 
 

@@ -64,17 +64,29 @@ def test_missing_and_bare_terms():
     assert cl.words[-1] == terms("الصحراء")[0] and cl.missing(vocab) == []
 
 
-def test_translation_weights_best_match_one_and_digits_stand_for_themselves():
+def test_translation_weights_best_match_one():
     cl = built(["النفط الصقر حمامة الصحراء"], neighbours=2, temperature=0.05)
-    out = cl.translate("The falcon and the pigeon, 2015", toy_embed)
+    out = cl.translate(["falcon", "pigeon"], toy_embed)
     assert out[terms("الصقر")[0]] == pytest.approx(1.0)
     assert out[terms("حمامة")[0]] == pytest.approx(1.0)
-    assert out["2015"] == 1.0
     # The second neighbour of each word is far below its best match.
-    others = [w for t, w in out.items() if t not in {terms("الصقر")[0], terms("حمامة")[0], "2015"}]
+    others = [w for t, w in out.items() if t not in {terms("الصقر")[0], terms("حمامة")[0]}]
     assert others and max(others) < 1e-3
-    assert cl.translate("النفط في الصحراء", toy_embed) == {}  # no Latin words: nothing to translate
-    assert CrossLingualTerms(model="toy").translate("oil", toy_embed) == {}  # no vectors yet
+    assert cl.translate([], toy_embed) == {}
+    assert CrossLingualTerms(model="toy").translate(["oil"], toy_embed) == {}  # no vectors yet
+
+
+def test_digits_are_not_translation_targets():
+    cl = built(["في عام ٢٠١٥ و 2016 ارتفع النفط"])
+    assert set(cl.terms) == {terms(w)[0] for w in ("عام", "ارتفع", "النفط")}  # ٢٠١٥ is indexed as 2015, not here
+
+
+def test_retain_drops_terms_the_lexical_index_lost():
+    cl = built(["النفط الصقر حمامة"])
+    oil = terms("النفط")[0]
+    assert cl.retain({oil, "unrelated"}) == 2 and cl.terms == [oil] and cl.dirty
+    assert cl._vectors().shape == (1, 8) and cl.translate(["falcon"], toy_embed) == {oil: 1.0}
+    assert cl.retain({oil}) == 0
 
 
 def test_save_load_round_trip_and_foreign_or_damaged_files(tmp_path, caplog):
@@ -86,16 +98,36 @@ def test_save_load_round_trip_and_foreign_or_damaged_files(tmp_path, caplog):
     again = CrossLingualTerms.load(path, model="toy")
     assert again.terms == cl.terms and again.words == cl.words
     assert np.allclose(again._vectors(), cl._vectors(), atol=1e-3)
-    a, b = again.translate("falcon", toy_embed), cl.translate("falcon", toy_embed)
+    a, b = again.translate(["falcon"], toy_embed), cl.translate(["falcon"], toy_embed)
     assert a.keys() == b.keys() and all(a[t] == pytest.approx(b[t], rel=0.05) for t in a)  # float16 on disk
 
     other = CrossLingualTerms.load(path, model="another-model")
     assert len(other) == 0 and other.dirty  # vectors of one model mean nothing to another
+    restemmed = CrossLingualTerms.load(path, model="toy", analyzer="another-stemmer")
+    assert len(restemmed) == 0  # nor do the stems of another analyzer
     path.write_bytes(path.read_bytes()[:-40])
     with caplog.at_level(logging.WARNING):
         damaged = CrossLingualTerms.load(path, model="toy")
     assert len(damaged) == 0 and "damaged" in caplog.text
     assert len(CrossLingualTerms.load(tmp_path / "absent.npz", model="toy")) == 0
+
+
+def test_an_interrupted_sync_keeps_what_it_saved(tmp_path):
+    path = tmp_path / "crosslingual.npz"
+    cl = CrossLingualTerms(path, model="toy")
+    cl.observe(["النفط الصقر حمامة الصحراء"])
+    calls = []
+
+    def embed(words):
+        calls.append(words)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return toy_embed(words)
+
+    with pytest.raises(KeyboardInterrupt):
+        cl.sync(embed, batch=2, save_every_s=0)
+    again = CrossLingualTerms.load(path, model="toy")
+    assert len(again) == 2 and again.terms == cl.terms and cl.pending == 2
 
 
 @pytest.mark.slow
@@ -108,7 +140,7 @@ def test_real_model_maps_english_words_to_their_arabic_terms(real_embedder):
     cl.sync(lambda ws: real_embedder.embed_words(ws, bulk=True))
     right = 0
     for en, ar in pairs.items():
-        out = cl.translate(en, real_embedder.embed_words)
+        out = cl.translate([en], real_embedder.embed_words)
         best = max(out, key=out.get)
         right += best == terms(ar)[0]
     assert right >= 8, right

@@ -152,6 +152,7 @@ def test_cross_lingual_term_vectors_follow_the_lexical_index(tmp_path, seed_path
     """Every Arabic term gets one vector at ingest, none twice; a lost file is rebuilt from the indexed text."""
     from retrieval.analysis import terms
     from retrieval.crosslingual import CrossLingualTerms
+    from retrieval.lexical import analyzer_id
     from tests.fakes import GlossEmbedder
 
     emb = GlossEmbedder()
@@ -163,7 +164,7 @@ def test_cross_lingual_term_vectors_follow_the_lexical_index(tmp_path, seed_path
     assert path.exists() and len(cl) > 500 and cl.missing(lex.vocab) == [] and cl.pending == 0
     embedded = [w for words, bulk in emb.word_calls if bulk for w in words]
     assert len(embedded) == len(cl)  # each term once, in bulk
-    assert CrossLingualTerms.load(path, model=emb.name).words == cl.words
+    assert CrossLingualTerms.load(path, model=emb.name, analyzer=analyzer_id()).words == cl.words
 
     service.indexer.ingest([seed_path, day])  # nothing new: no word is embedded again
     assert [w for words, bulk in emb.word_calls if bulk for w in words] == embedded

@@ -7,6 +7,7 @@ import pytest
 
 from khabar.app import build_service, open_index
 from khabar.settings import Settings
+from retrieval.analysis import terms
 from retrieval.models import Filters
 from retrieval.search import SearchConfig, Searcher
 from tests.fakes import GlossEmbedder, HashEmbedder
@@ -172,7 +173,7 @@ def test_english_query_over_arabic_text_scores_translated_terms(gloss_service):
     q = "camel race"
     assert searcher.lexical.coverage(q) == 0.0
     hits = searcher.search(q, k=3, mode="hybrid")
-    assert "translate_ms" in searcher.last_timings and "lexical_ms" not in searcher.last_timings
+    assert "translate_ms" in searcher.last_timings and "lexical_ms" in searcher.last_timings
     assert emb.word_calls[-1] == (["camel", "race"], False)  # the question's words: the exact query graph
     by_id = {h.article_id: h for h in hits}
     assert by_id["camel"].lexical_score > max(h.lexical_score for h in hits if h.article_id != "camel")
@@ -194,4 +195,33 @@ def test_translation_weight_zero_is_dense_only(gloss_service):
     plain = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
                      crosslingual=s.crosslingual, config=SearchConfig(translation_weight=0.0))
     q = "falcon pigeon"
-    assert [h.article_id for h in plain.search(q, k=5)] == [h.article_id for h in s.search(q, k=5, mode="dense")]
+    hits = plain.search(q, k=5)
+    assert "translate_ms" in plain.last_timings and "lexical_ms" not in plain.last_timings
+    assert [h.article_id for h in hits] == [h.article_id for h in s.search(q, k=5, mode="dense")]
+
+
+def test_mixed_and_dated_questions_keep_their_own_terms_and_translate_the_rest(gloss_service):
+    s = gloss_service.searcher
+    taif, camel, race = terms("الطائف")[0], terms("الهجن")[0], terms("سباق")[0]
+    # A year the index knows used to lift coverage over the bar and leave BM25 with "2015" alone.
+    assert s.lexical.coverage("camel race 2015") > SearchConfig().min_coverage
+    dated = s._translated_terms("camel race 2015")
+    assert dated["2015"] == 1.0 and dated[camel] == pytest.approx(1.0) and dated[race] == pytest.approx(1.0)
+    mixed = s._translated_terms("camel race in الطائف")
+    assert mixed[taif] == 1.0 and mixed[camel] == pytest.approx(1.0)  # the Arabic word is kept as written
+    assert s._translated_terms("سباق الهجن في الطائف") == {}  # nothing to translate
+    assert s._translated_terms("2015") == {}  # numbers stand for themselves
+
+
+def test_a_failing_translation_falls_back_to_the_plain_search(gloss_service, caplog):
+    s = gloss_service.searcher
+
+    class Broken(GlossEmbedder):
+        def embed_words(self, words, *, bulk=False, batch_size=256):
+            raise RuntimeError("session lost")
+
+    broken = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=Broken(),
+                      crosslingual=s.crosslingual)
+    with caplog.at_level("WARNING"):
+        hits = broken.search("camel race", k=3)
+    assert hits and "translate_ms" not in broken.last_timings and "searching without it" in caplog.text
