@@ -51,6 +51,20 @@ def open_service(home: Path, embedder):
     return build_service(settings, index=index)
 
 
+def service_over(tmp: Path, articles: list[dict], embedder):
+    """A real service (embedded Chroma under `tmp`) with `articles` ingested from a JSONL file."""
+    from khabar.app import build_service, open_index
+    from khabar.settings import Settings
+
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
+    settings = Settings(khabar_home=tmp / "home")
+    svc = build_service(settings, index=open_index(settings, embedder=embedder))
+    rep = svc.indexer.ingest([str(corpus)])
+    assert rep.failed == 0
+    return svc
+
+
 def ids_everywhere(service) -> tuple[list[str], list[str], list[str]]:
     """(Chroma ids, manifest chunk ids, lexical chunk ids), each sorted, duplicates kept."""
     chroma = sorted(service.indexer.store.all_ids())

@@ -1,16 +1,14 @@
 """KhabarRetriever is a LangChain retriever over a real Chroma + BM25 index (HashEmbedder, tmp home)."""
 
-import json
 
 import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from khabar.app import build_service, open_index
-from khabar.settings import Settings
 from retrieval.langchain_retriever import KhabarRetriever
 from retrieval.models import Filters
 from tests.fakes import HashEmbedder
+from tests.retrieval.conftest import service_over
 
 ARTICLES = [
     {"id": "camel", "title": "الهجن", "text": "انطلق سباق الهجن السنوي بالطائف بمشاركة ألف ناقة والراكب الآلي.",
@@ -23,13 +21,7 @@ CITATION_KEYS = {"article_id", "title", "source", "agency", "city", "date", "url
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lc")
-    corpus = tmp / "c.jsonl"
-    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    settings = Settings(khabar_home=tmp / "home")
-    svc = build_service(settings, index=open_index(settings, embedder=HashEmbedder()))
-    svc.indexer.ingest([str(corpus)])
-    return svc
+    return service_over(tmp_path_factory.mktemp("lc"), ARTICLES, HashEmbedder())
 
 
 @pytest.mark.parametrize("backend", ["service", "searcher"])

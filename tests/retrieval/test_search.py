@@ -1,16 +1,14 @@
 """Searcher behaviour over a real Chroma + manifest + BM25 index in tmp, with the deterministic HashEmbedder."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from khabar.app import build_service, open_index
-from khabar.settings import Settings
 from retrieval.analysis import terms
 from retrieval.models import Filters
 from retrieval.search import SearchConfig, Searcher
 from tests.fakes import GlossEmbedder, HashEmbedder
+from tests.retrieval.conftest import service_over
 
 FALCON = ("الرياض 5 ديسمبر 2020 (واس) - اصطاد الصقر الشاهين حمامة فوق الصحراء قرب الرياض، "
           "وقال مربو الصقور إن موسم الصيد بدأ مبكرا هذا العام بسبب الطقس البارد.")
@@ -35,15 +33,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("search")
-    corpus = tmp / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    settings = Settings(khabar_home=tmp / "home")
-    index = open_index(settings, embedder=HashEmbedder())
-    svc = build_service(settings, index=index)
-    rep = svc.indexer.ingest([str(corpus)])
-    assert rep.failed == 0
-    return svc
+    return service_over(tmp_path_factory.mktemp("search"), ARTICLES, HashEmbedder())
 
 
 @pytest.fixture(scope="module")
@@ -156,13 +146,7 @@ def test_service_search_parses_date_window_from_the_question(service):
 
 @pytest.fixture(scope="module")
 def gloss_service(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("gloss")
-    corpus = tmp / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
-    settings = Settings(khabar_home=tmp / "home")
-    svc = build_service(settings, index=open_index(settings, embedder=GlossEmbedder()))
-    assert svc.indexer.ingest([str(corpus)]).failed == 0
-    return svc
+    return service_over(tmp_path_factory.mktemp("gloss"), ARTICLES, GlossEmbedder())
 
 
 def test_english_query_over_arabic_text_scores_translated_terms(gloss_service):
