@@ -75,7 +75,9 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
         from retrieval.ingest import reconcile_lexical
 
         reconcile_lexical(lexical, manifest)  # missing or built by an older analyzer: rebuild from the manifest
-    crosslingual = CrossLingualTerms.load(home / "crosslingual.npz", model=embedder.name, analyzer=analyzer_id())
+    crosslingual = None
+    if hasattr(embedder, "embed_words"):  # an embedder that cannot embed words gets no translation
+        crosslingual = CrossLingualTerms.load(home / "crosslingual.npz", model=embedder.name, analyzer=analyzer_id())
     return Index(home=home, client=client, store=store, manifest=manifest, lexical=lexical, embedder=embedder,
                  crosslingual=crosslingual)
 

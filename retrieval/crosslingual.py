@@ -57,9 +57,6 @@ class CrossLingualTerms:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def __contains__(self, term: str) -> bool:
-        return term in self._row
-
     @property
     def pending(self) -> int:
         """Terms seen in indexed text whose vectors are not computed yet."""

@@ -70,7 +70,7 @@ class Indexer:
         self.lexical = lexical
         self.embedder = embedder
         # Vectors of the lexical index's Arabic terms (retrieval.crosslingual), kept in step with it.
-        self.crosslingual = crosslingual if hasattr(embedder, "embed_words") else None
+        self.crosslingual = crosslingual
         budget = getattr(embedder, "passage_token_budget", None) or (embedder.max_seq_length - 8)
         self.max_tokens = min(max_tokens or budget, budget)
         self.overlap_tokens = overlap_tokens

@@ -140,9 +140,6 @@ class LexicalIndex:
             self._row_codes = codes
 
     # -- querying --------------------------------------------------------------------------
-    def query_terms(self, text: str) -> list[int]:
-        return [self.vocab[t] for t in dict.fromkeys(self.analyzer(text)) if t in self.vocab]
-
     def coverage(self, text: str) -> float:
         """Share of the query's terms (idf-weighted) the corpus knows: near 0 for English asked of Arabic text."""
         self._ensure_weights()

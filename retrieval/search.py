@@ -54,7 +54,7 @@ class Searcher:
         self.lexical = lexical
         self.manifest = manifest
         self.embedder = embedder
-        self.crosslingual = crosslingual if hasattr(embedder, "embed_words") else None
+        self.crosslingual = crosslingual
         self.config = config or SearchConfig()
         self.last_timings: dict[str, float] = {}
 
@@ -80,9 +80,10 @@ class Searcher:
             weight = lexical_weight(self.lexical.coverage(query), base=cfg.lexical_base_weight,
                                     min_coverage=cfg.min_coverage)
             # ...unless the words it does not know are English ones the term vectors can translate.
+            t = time.perf_counter()
             lex_terms = self._translated_terms(query)
             if lex_terms:
-                timings["translate_ms"] = (time.perf_counter() - t0) * 1000
+                timings["translate_ms"] = (time.perf_counter() - t) * 1000
                 weight = max(weight, cfg.translation_weight)
         use_dense = mode != "lexical"
         use_lex = mode in ("lexical", "rrf") or weight > 0
