@@ -1,4 +1,5 @@
-"""`khabar doctor`: check one KHABAR_HOME (manifest, lexical index, Chroma, model) and optionally repair it."""
+"""`khabar doctor`: check one KHABAR_HOME (manifest, lexical index, term vectors, Chroma, model) and optionally
+repair it."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.sqlite3"
 LEXICAL = "lexical.npz"
+TERM_VECTORS = "crosslingual.npz"
 REBUILT_PREFIX = "rebuilt:"  # manifest hash of an article recovered from Chroma: the next ingest refreshes it
 
 
-def run_doctor(settings: Settings, fix: bool = False) -> dict:
-    """Check the index home; with `fix`, repair what can be repaired and say what needs a re-ingest."""
+def run_doctor(settings: Settings, fix: bool = False, embedder=None) -> dict:
+    """Check the index home; with `fix`, repair what can be repaired and say what needs a re-ingest.
+
+    `embedder` is loaded from the settings only if a repair needs one (the term vectors).
+    """
     home = Path(settings.khabar_home)
     checks: list[dict] = []
-    doc = _Doctor(settings, home, fix, checks)
+    doc = _Doctor(settings, home, fix, checks, embedder)
     doc.run()
     secrets = _secret_values(settings)
     for c in checks:
@@ -29,13 +34,15 @@ def run_doctor(settings: Settings, fix: bool = False) -> dict:
 
 
 class _Doctor:
-    def __init__(self, settings: Settings, home: Path, fix: bool, checks: list[dict]):
+    def __init__(self, settings: Settings, home: Path, fix: bool, checks: list[dict], embedder=None):
         self.settings = settings
         self.home = home
         self.fix = fix
         self.checks = checks
+        self.embedder = embedder
         self.store = None
         self.manifest = None
+        self.lexical = None
 
     def add(self, name: str, ok: bool, detail: str, fixed: bool | None = None) -> None:
         item = {"name": name, "ok": ok, "detail": detail}
@@ -50,6 +57,7 @@ class _Doctor:
         if self.manifest is not None:
             self.check_chroma_vs_manifest()
             self.check_lexical()
+            self.check_term_vectors()
 
     # -- model ---------------------------------------------------------------------------------
     def check_model_folder(self) -> None:
@@ -190,13 +198,14 @@ class _Doctor:
         else:
             try:
                 lex = LexicalIndex.load(path)
+                self.lexical = lex
                 have = set(lex.chunk_ids)
                 if have != want:
                     problem = (f"is out of step with the manifest ({len(have - want)} extra, "
                                f"{len(want - have)} missing chunks)")
             except IndexCorruptError as exc:
                 problem = f"is damaged ({exc.__cause__ or exc})"
-        strays = sorted(p.name for pattern in (LEXICAL + ".tmp*", "crosslingual.npz.tmp*")
+        strays = sorted(p.name for pattern in (LEXICAL + ".tmp*", TERM_VECTORS + ".tmp*")
                         for p in self.home.glob(pattern))
         if not problem:
             detail = f"{len(want)} chunks, in step with the manifest"
@@ -208,13 +217,68 @@ class _Doctor:
                 detail += f"; {len(strays)} leftover temp file(s) from an interrupted save (--fix removes them)"
             self.add("lexical index", True, detail)
             return
+        self.lexical = None  # out of step or damaged: the term vectors are checked against the rebuilt one
         if not self.fix:
             self.add("lexical index", False, f"{path} {problem}; --fix rebuilds it from the manifest")
             return
         n = rebuild_lexical(self.manifest, path)
+        self.lexical = LexicalIndex.load(path)
         for name in strays:
             (self.home / name).unlink(missing_ok=True)
         self.add("lexical index", False, f"{path} {problem}; rebuilt from the manifest ({n} chunks)", fixed=True)
+
+    # -- cross-lingual term vectors ------------------------------------------------------------
+    def check_term_vectors(self) -> None:
+        """Every Arabic term of the lexical index should have a vector, or English questions lose BM25."""
+        from retrieval.crosslingual import CrossLingualTerms
+        from retrieval.lexical import analyzer_id
+
+        if self.lexical is None or self.store is None:
+            return  # nothing indexed, or the lexical index is broken and was reported above
+        path = self.home / TERM_VECTORS
+        model = self.store.embedding_model
+        cl = CrossLingualTerms.load(path, model=model, analyzer=analyzer_id())
+        missing = cl.missing(self.lexical.vocab)
+        total = len(missing) + len(cl)
+        if total == 0:
+            self.add("term vectors", True, "no Arabic terms to translate English questions into")
+            return
+        if not missing:
+            self.add("term vectors", True, f"{len(cl)} Arabic terms, all with vectors")
+            return
+        if not path.exists():
+            state = "not built yet (the index predates them, or its model cannot embed words)"
+        elif cl.dirty:
+            state = "damaged, or made by another model or analyzer"
+        else:
+            state = f"{len(missing)} of {total} Arabic terms have no vector (an interrupted ingest)"
+        consequence = "English questions over Arabic text get dense search without BM25"
+        if not path.exists():  # a state, not damage: the next ingest builds them
+            self.add("term vectors", True, f"{path} {state}; {consequence}; `khabar ingest` builds them")
+            return
+        if not self.fix:
+            self.add("term vectors", False, f"{path} {state}; {consequence}; --fix or `khabar ingest` rebuilds them")
+            return
+        embedder = self.embedder
+        try:
+            if embedder is None:
+                from khabar.app import load_embedder_from
+
+                embedder = load_embedder_from(self.settings)
+        except Exception as exc:  # noqa: BLE001 - a missing model is a check result
+            self.add("term vectors", False, f"{path} {state}; cannot load the model to rebuild them: {exc}")
+            return
+        if not hasattr(embedder, "embed_words"):
+            self.add("term vectors", True, f"{path} {state}; the model {embedder.name!r} cannot embed words, "
+                     "so English questions use dense search")
+            return
+        from retrieval.ingest import Indexer
+
+        indexer = Indexer(store=self.store, manifest=self.manifest, lexical=self.lexical, embedder=embedder,
+                          crosslingual=cl)
+        added = indexer.reconcile_crosslingual()
+        self.add("term vectors", False, f"{path} {state}; built {added} vectors ({len(cl)} terms now)",
+                 fixed=True)
 
 
 def rebuild_lexical(manifest, path: Path) -> int:

@@ -46,16 +46,30 @@ class CrossLingualTerms:
         self.neighbours = neighbours
         self.temperature = temperature
         self._lock = threading.RLock()
-        self.terms: list[str] = []
-        self.words: list[str] = []
+        self._terms: list[str] = []
+        self._words: list[str] = []
         self._row: dict[str, int] = {}
         self._blocks: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
         self._pending: dict[str, Counter] = {}
         self.dirty = False
+        self._unread = False  # a saved file not read yet (`load` defers it to first use)
 
     def __len__(self) -> int:
-        return len(self.terms)
+        self._read()
+        return len(self._terms)
+
+    @property
+    def terms(self) -> list[str]:
+        """The Arabic index terms that have vectors, in row order."""
+        self._read()
+        return self._terms
+
+    @property
+    def words(self) -> list[str]:
+        """The spelling each term was embedded as."""
+        self._read()
+        return self._words
 
     @property
     def pending(self) -> int:
@@ -65,6 +79,7 @@ class CrossLingualTerms:
     # -- building --------------------------------------------------------------------------
     def observe(self, texts: Iterable[str]) -> None:
         """Count how new Arabic terms are written in `texts` (cheap; embedding waits for `sync`)."""
+        self._read()
         for text in texts:
             pairs = [(t, w) for t, w in arabic_term_words(text) if t not in self._row and _ARABIC_TERM.match(t)]
             if not pairs:
@@ -76,11 +91,13 @@ class CrossLingualTerms:
 
     def missing(self, vocabulary: Iterable[str]) -> list[str]:
         """Arabic terms of a lexical vocabulary with neither a vector nor a pending spelling."""
+        self._read()
         with self._lock:
             return [t for t in vocabulary if _ARABIC_TERM.match(t) and t not in self._row and t not in self._pending]
 
     def add_bare(self, terms: Iterable[str]) -> None:
         """Queue terms whose written form is unknown (their text is gone): the term itself gets embedded."""
+        self._read()
         with self._lock:
             for t in terms:
                 if t not in self._row:
@@ -88,14 +105,15 @@ class CrossLingualTerms:
 
     def retain(self, vocabulary: Collection[str]) -> int:
         """Drop vectors of terms the lexical index no longer has; returns how many were dropped."""
+        self._read()
         with self._lock:
-            keep = [i for i, t in enumerate(self.terms) if t in vocabulary]
-            dropped = len(self.terms) - len(keep)
+            keep = [i for i, t in enumerate(self._terms) if t in vocabulary]
+            dropped = len(self._terms) - len(keep)
             if dropped:
                 mat = self._vectors()[keep] if keep else np.zeros((0, 0), np.float32)
-                self.terms = [self.terms[i] for i in keep]
-                self.words = [self.words[i] for i in keep]
-                self._row = {t: i for i, t in enumerate(self.terms)}
+                self._terms = [self._terms[i] for i in keep]
+                self._words = [self._words[i] for i in keep]
+                self._row = {t: i for i, t in enumerate(self._terms)}
                 self._blocks, self._matrix = ([mat] if keep else []), None
                 self.dirty = True
             return dropped
@@ -105,6 +123,7 @@ class CrossLingualTerms:
 
         A long run (a whole corpus's vocabulary) saves on the way, so an interrupt keeps what was embedded.
         """
+        self._read()
         with self._lock:
             todo = [(term, counts.most_common(1)[0][0]) for term, counts in self._pending.items()]
         added, last_save = 0, time.monotonic()
@@ -115,9 +134,9 @@ class CrossLingualTerms:
                 keep = [k for k, (term, _) in enumerate(part) if term not in self._row]
                 for k in keep:
                     term, word = part[k]
-                    self._row[term] = len(self.terms)
-                    self.terms.append(term)
-                    self.words.append(word)
+                    self._row[term] = len(self._terms)
+                    self._terms.append(term)
+                    self._words.append(word)
                     self._pending.pop(term, None)
                 if keep:
                     self._blocks.append(vecs[keep])
@@ -130,8 +149,9 @@ class CrossLingualTerms:
         return added
 
     def _vectors(self) -> np.ndarray:
+        self._read()
         with self._lock:
-            if self._matrix is None or len(self._matrix) != len(self.terms):
+            if self._matrix is None or len(self._matrix) != len(self._terms):
                 self._matrix = np.concatenate(self._blocks) if self._blocks else np.zeros((0, 0), np.float32)
                 self._blocks = [self._matrix] if self._blocks else []
             return self._matrix
@@ -144,7 +164,7 @@ class CrossLingualTerms:
         word with one clear translation keeps it and a vague word spreads thin.
         """
         with self._lock:
-            mat, terms = self._vectors(), self.terms
+            mat, terms = self._vectors(), self._terms
         out: dict[str, float] = {}
         if not words or mat.size == 0:
             return out
@@ -164,10 +184,11 @@ class CrossLingualTerms:
         """Write atomically (old file or new file after a crash, never half of one)."""
         if self.path is None:
             return
+        self._read()
         with self._lock:  # snapshot; the (tens of MB) write happens outside the lock
             arrays = dict(format=np.array([FORMAT]), model=np.array([self.model]),
-                          analyzer=np.array([self.analyzer]), terms=np.array(self.terms, dtype=str),
-                          words=np.array(self.words, dtype=str), vectors=self._vectors().astype(np.float16))
+                          analyzer=np.array([self.analyzer]), terms=np.array(self._terms, dtype=str),
+                          words=np.array(self._words, dtype=str), vectors=self._vectors().astype(np.float16))
             self.dirty = False
         try:
             npzfile.write(self.path, arrays)
@@ -177,28 +198,40 @@ class CrossLingualTerms:
 
     @classmethod
     def load(cls, path: Path, *, model: str = "", analyzer: str = "", **kw) -> "CrossLingualTerms":
-        """Open the saved vectors; an absent or damaged file, or one of another model, analyzer or format,
-        starts empty (the next `khabar ingest` fills it from the indexed text)."""
+        """Open the saved vectors, read on first use: Arabic-only use and a cold start never pay for them.
+
+        An absent or damaged file, or one of another model, analyzer or format, starts empty (the next
+        `khabar ingest` fills it from the indexed text).
+        """
         out = cls(path, model=model, analyzer=analyzer, **kw)
-        if not Path(path).exists():
-            return out
-        try:
-            arrays = npzfile.read(path)
-            same = (int(arrays["format"][0]) == FORMAT and str(arrays["model"][0]) == model
-                    and str(arrays["analyzer"][0]) == analyzer)
-            terms, words, vecs = arrays["terms"].tolist(), arrays["words"].tolist(), arrays["vectors"]
-            if same and not len(terms) == len(words) == len(vecs):
-                raise ValueError("terms, words and vectors differ in length")
-        except Exception as exc:  # noqa: BLE001 - derived data: the next ingest rebuilds it
-            log.warning("cross-lingual term vectors %s are damaged (%s); `khabar ingest` rebuilds them", path, exc)
-            out.dirty = True
-            return out
-        if not same:
-            log.info("cross-lingual term vectors %s belong to another model, analyzer or format; starting afresh",
-                     path)
-            out.dirty = True
-            return out
-        out.terms, out.words = terms, words
-        out._row = {t: i for i, t in enumerate(terms)}
-        out._blocks = [vecs.astype(np.float32)] if len(vecs) else []
+        out._unread = Path(path).exists()
         return out
+
+    def _read(self) -> None:
+        if not self._unread:
+            return
+        with self._lock:
+            if not self._unread:
+                return
+            self._unread = False
+            path = self.path
+            try:
+                arrays = npzfile.read(path)
+                same = (int(arrays["format"][0]) == FORMAT and str(arrays["model"][0]) == self.model
+                        and str(arrays["analyzer"][0]) == self.analyzer)
+                terms, words, vecs = arrays["terms"].tolist(), arrays["words"].tolist(), arrays["vectors"]
+                if same and not len(terms) == len(words) == len(vecs):
+                    raise ValueError("terms, words and vectors differ in length")
+            except Exception as exc:  # noqa: BLE001 - derived data: the next ingest rebuilds it
+                log.warning("cross-lingual term vectors %s are damaged (%s); `khabar ingest` rebuilds them",
+                            path, exc)
+                self.dirty = True
+                return
+            if not same:
+                log.info("cross-lingual term vectors %s belong to another model, analyzer or format; "
+                         "starting afresh", path)
+                self.dirty = True
+                return
+            self._terms, self._words = terms, words
+            self._row = {t: i for i, t in enumerate(terms)}
+            self._blocks = [vecs.astype(np.float32)] if len(vecs) else []

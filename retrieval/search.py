@@ -139,11 +139,11 @@ class Searcher:
     def _translated_terms(self, query: str) -> dict[str, float]:
         """BM25 terms for a query with Latin words the index does not know: its own known terms at weight 1
         plus the Arabic terms nearest each unknown word ({} when no word needs translating, or it fails)."""
-        if self.crosslingual is None or not len(self.crosslingual):
+        if self.crosslingual is None:
             return {}
         vocab, analyze = self.lexical.vocab, self.lexical.analyzer
         unknown = [w for w in latin_words(query) if not w.isdigit() and (t := analyze(w)) and t[0] not in vocab]
-        if not unknown:
+        if not unknown or not len(self.crosslingual):  # the vectors are read on the first English question
             return {}
         try:
             out = self.crosslingual.translate(unknown, self.embedder.embed_words)

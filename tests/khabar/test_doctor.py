@@ -142,3 +142,66 @@ def test_secrets_never_in_output(home, capsys, monkeypatch):
     assert "lexical index" in out
     for secret in tokens.values():
         assert secret not in out
+
+
+@pytest.fixture
+def gloss_home(tmp_path, seed_path):
+    from tests.fakes import GlossEmbedder
+
+    h = tmp_path / "gloss-home"
+    open_service(h, GlossEmbedder()).indexer.ingest([seed_path])
+    assert (h / "crosslingual.npz").exists()
+    return h
+
+
+def _gloss_settings(home):
+    return get_settings(khabar_home=home, chroma_host="", khabar_embedding_model="test/gloss-embedder",
+                        khabar_model_dir=home.parent / "models")
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "partial"])
+def test_term_vectors_checked_and_rebuilt(gloss_home, damage):
+    from retrieval.crosslingual import CrossLingualTerms
+    from tests.fakes import GlossEmbedder
+
+    path = gloss_home / "crosslingual.npz"
+    healthy = _check(run_doctor(_gloss_settings(gloss_home)), "term vectors")
+    assert healthy["ok"] and "all with vectors" in healthy["detail"]
+    n = int(healthy["detail"].split()[0])
+    assert n > 20  # the seed article's Arabic vocabulary
+    if damage == "delete":
+        path.unlink()
+    elif damage == "truncate":
+        path.write_bytes(path.read_bytes()[:300])
+    else:  # an ingest interrupted before its last save
+        cl = CrossLingualTerms.load(path, model="test/gloss-embedder", analyzer=_analyzer())
+        cl.retain(set(cl.terms[: n // 2]))
+        cl.save()
+    found = _check(run_doctor(_gloss_settings(gloss_home)), "term vectors")
+    assert "English questions" in found["detail"] and "khabar ingest" in found["detail"]
+    if damage == "delete":  # never built is a state, not damage: the next ingest builds them
+        assert found["ok"]
+        open_service(gloss_home, GlossEmbedder()).indexer.ingest([])
+    else:
+        assert not found["ok"] and "--fix" in found["detail"]
+    if damage != "delete":
+        fixed = _check(run_doctor(_gloss_settings(gloss_home), fix=True, embedder=GlossEmbedder()), "term vectors")
+        assert fixed["fixed"] and f"({n} terms now)" in fixed["detail"]
+    again = _check(run_doctor(_gloss_settings(gloss_home)), "term vectors")
+    assert again["ok"] and again["detail"] == healthy["detail"]
+
+
+def test_term_vectors_of_a_model_that_cannot_embed_words(home, fake_embedder):
+    rep = run_doctor(_settings(home), fix=True, embedder=fake_embedder)
+    check = _check(rep, "term vectors")
+    assert check["ok"] and "not built" in check["detail"] and rep["ok"]
+    (home / "crosslingual.npz").write_bytes(b"junk")
+    rep = run_doctor(_settings(home), fix=True, embedder=fake_embedder)
+    check = _check(rep, "term vectors")
+    assert check["ok"] and "cannot embed words" in check["detail"] and rep["ok"]
+
+
+def _analyzer():
+    from retrieval.lexical import analyzer_id
+
+    return analyzer_id()

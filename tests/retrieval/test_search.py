@@ -209,3 +209,26 @@ def test_a_failing_translation_falls_back_to_the_plain_search(gloss_service, cap
     with caplog.at_level("WARNING"):
         hits = broken.search("camel race", k=3)
     assert hits and "translate_ms" not in broken.last_timings and "searching without it" in caplog.text
+
+
+def test_term_vectors_are_read_on_the_first_english_question_only(gloss_service, monkeypatch):
+    """A reopened index reads crosslingual.npz lazily: a cold start and Arabic questions never pay for it."""
+    from khabar.app import build_service, open_index
+    from khabar.settings import Settings
+    from retrieval import npzfile
+
+    reads = []
+    real_read = npzfile.read
+    monkeypatch.setattr(npzfile, "read", lambda path: reads.append(Path(path).name) or real_read(path))
+    home = Path(gloss_service.indexer.lexical.path).parent
+    settings = Settings(khabar_home=home)
+    reopened = build_service(settings, index=open_index(settings, embedder=GlossEmbedder())).searcher
+    assert "crosslingual.npz" not in reads
+    reopened.search("سباق الهجن", k=3, mode="hybrid")
+    assert "crosslingual.npz" not in reads
+    expected = gloss_service.searcher.search("camel race", k=3, mode="hybrid")
+    hits = reopened.search("camel race", k=3, mode="hybrid")
+    assert reads.count("crosslingual.npz") == 1 and len(reopened.crosslingual) == len(gloss_service.searcher.crosslingual)
+    assert [h.article_id for h in hits] == [h.article_id for h in expected]
+    reopened.search("falcon pigeon", k=3, mode="hybrid")
+    assert reads.count("crosslingual.npz") == 1
