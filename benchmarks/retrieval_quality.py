@@ -28,10 +28,12 @@ SETS = [
 
 def markdown(results: dict) -> str:
     """One row per set and mode."""
-    lines = ["| set | mode | R@1 | R@5 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
+    lines = ["| set | mode | R@1 | R@5 | MRR@10 | strict R@1 | answer@1 | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, res in results.items():
         for mode, m in res["modes"].items():
             lines.append(f"| {name} | {mode} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr@10']:.3f} "
+                         f"| {m['recall@1_strict']:.3f} | {m['answer@1']:.3f} "
                          f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
     return "\n".join(lines)
 

@@ -35,6 +35,21 @@ def load_squad(path: str | Path) -> tuple[list[Article], list[tuple[str, str, st
     return articles, questions
 
 
+def load_squad_answers(path: str | Path) -> dict[str, list[str]]:
+    """Gold answer texts by question id (what `answer@1` looks for in the top hit)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {str(qa["id"]): [a["text"] for a in qa.get("answers", []) if a.get("text", "").strip()]
+            for doc in data["data"] for para in doc["paragraphs"] for qa in para["qas"]}
+
+
+def answer_in(text: str, answers: Sequence[str]) -> bool:
+    """True when one of the gold answers occurs in `text` (both Arabic-normalised)."""
+    from corpus.normalize import normalize_arabic
+
+    t = normalize_arabic(text)
+    return any((a := normalize_arabic(ans).strip()) and a in t for ans in answers)
+
+
 def _fields(a: Article) -> dict:
     return {f: getattr(a, f) for f in a.__slots__}
 
@@ -66,16 +81,16 @@ def gold_rank(article_ids: Sequence[str], gold: str, equivalent: frozenset[str] 
 
 
 def near_duplicate_groups(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
-    """Paragraphs the search would merge as one story (SimHash within NEAR_DUPLICATE_BITS): ARCD repeats a few
-    paragraphs almost verbatim, and returning either copy finds the answer."""
-    from corpus.fingerprint import NEAR_DUPLICATE_BITS, simhash64
-    from corpus.normalize import normalize_arabic
+    """Paragraphs the search would merge as one story (`corpus.fingerprint.same_story`, the rule `Searcher`
+    applies): ARCD repeats some paragraphs almost verbatim or cut short, and returning either copy finds the
+    answer."""
+    from corpus.fingerprint import Story, article_simhash, same_story
 
-    sh = [simhash64(normalize_arabic(a.text)) for a in articles]
+    stories = [Story(article_simhash(a.text), a.text) for a in articles]
     out: dict[str, set[str]] = {}
     for i in range(len(articles)):
         for j in range(i):
-            if sh[i] and sh[j] and (sh[i] ^ sh[j]).bit_count() <= NEAR_DUPLICATE_BITS:
+            if same_story(stories[i], stories[j]):
                 out.setdefault(articles[i].article_id, set()).add(articles[j].article_id)
                 out.setdefault(articles[j].article_id, set()).add(articles[i].article_id)
     return {k: frozenset(v) for k, v in out.items()}
@@ -127,15 +142,25 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
         searcher = service.searcher
         dups = near_duplicate_groups(ctx_articles)
         result["near_duplicate_gold_questions"] = sum(1 for _, _, g in qs if g in dups)
+        answers = load_squad_answers(contexts)
+        text_of = {a.article_id: a.text for a in ctx_articles}
         qvecs = embedder.embed_queries([q for _, q, _ in qs]) if qs else []
         for mode in mode_list:
-            ranks = []
-            for i, (_, q, gold) in enumerate(qs):
+            ranks, strict, answered = [], 0, 0
+            for i, (qid, q, gold) in enumerate(qs):
                 hits = searcher.search(q, k=k, mode=mode, query_vector=None if mode == "lexical" else qvecs[i])
-                ranks.append(gold_rank([h.article_id for h in hits], gold, dups.get(gold, frozenset())))
+                ids = [h.article_id for h in hits]
+                ranks.append(gold_rank(ids, gold, dups.get(gold, frozenset())))
+                strict += bool(ids) and ids[0] == gold
+                answered += bool(ids) and answer_in(text_of.get(ids[0], ""), answers.get(qid, ()))
             lat = _latencies(searcher, [q for _, q, _ in qs[:latency_sample]], k=k, mode=mode)
+            n = max(len(qs), 1)
             result["modes"][mode] = {
                 **rank_metrics(ranks),
+                # the gold paragraph itself first (no credit for a copy of it), and a rule-free check:
+                # the gold answer's text in the top hit (a context paragraph; distractors never count)
+                "recall@1_strict": round(strict / n, 4),
+                "answer@1": round(answered / n, 4),
                 "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
                 "p95_ms": round(percentile(lat, 0.95), 2),
             }

@@ -150,8 +150,8 @@ def print_eval(result: dict, console: Console | None = None) -> None:
     c = console or _console
     c.print(f"{result['questions']} questions over {result['contexts']} paragraphs + "
             f"{result['distractor_articles']} distractor articles", markup=False)
-    t = Table("mode", "R@1", "R@5", "MRR@10", "p50 ms", "p95 ms")
+    t = Table("mode", "R@1", "R@5", "MRR@10", "strict R@1", "answer@1", "p50 ms", "p95 ms")
     for mode, m in result["modes"].items():
         t.add_row(mode, f"{m['recall@1']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@10']:.3f}",
-                  f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}")
+                  f"{m['recall@1_strict']:.3f}", f"{m['answer@1']:.3f}", f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}")
     c.print(t)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corpus.fingerprint import NEAR_DUPLICATE_BITS
+from corpus.fingerprint import CONTAINED_SHARE, NEAR_DUPLICATE_BITS, Story, same_story
 from corpus.models import Article
 from retrieval.analysis import latin_words
 from retrieval.fusion import fuse, lexical_weight, rrf
@@ -40,10 +40,7 @@ class SearchConfig:
     translation_weight: float = 0.35
     passages_per_hit: int = 2
     dedup_hamming: int = NEAR_DUPLICATE_BITS
-
-
-def hamming(a: int, b: int) -> int:
-    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+    dedup_containment: float = CONTAINED_SHARE  # merge a copy cut or extended by another outlet (0: SimHash only)
 
 
 class Searcher:
@@ -177,7 +174,8 @@ class Searcher:
         simh = self.manifest.simhashes(order)
         spans = self.manifest.chunk_spans([c for aid in order for c in by_article[aid]])
         hits: list[Hit] = []
-        kept: list[tuple[int, int]] = []  # (simhash, index into hits)
+        kept: list[tuple[Story, int]] = []  # (fingerprint, index into hits)
+        cfg = self.config
         for aid in order:
             art = articles.get(aid)
             if art is None:
@@ -185,8 +183,9 @@ class Searcher:
             passages = self._passages(art, by_article[aid], spans, scores)
             if not passages:
                 continue
-            sh = simh.get(aid, 0)
-            dup_of = next((i for s, i in kept if sh and s and hamming(s, sh) <= self.config.dedup_hamming), None)
+            story = Story(simh.get(aid, 0), art.text)
+            dup_of = next((i for s, i in kept
+                           if same_story(s, story, bits=cfg.dedup_hamming, share=cfg.dedup_containment)), None)
             if dup_of is not None:
                 h = hits[dup_of]
                 label = art.source or art.article_id
@@ -200,7 +199,7 @@ class Searcher:
                 passages=tuple(passages), also_in=(),
                 dense_score=dense.get(best), lexical_score=lex.get(best),
             ))
-            kept.append((sh, len(hits) - 1))
+            kept.append((story, len(hits) - 1))
             if len(hits) >= k:
                 break
         return hits

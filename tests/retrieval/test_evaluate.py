@@ -21,14 +21,16 @@ CONTEXTS = {
     "data": [
         {"title": "Falcons", "paragraphs": [
             {"context": "The peregrine falcon hunts pigeons over the desert near Riyadh.",
-             "qas": [{"id": "q1", "question": "What does the peregrine falcon hunt?", "answers": []}]},
+             "qas": [{"id": "q1", "question": "What does the peregrine falcon hunt?",
+                      "answers": [{"text": "pigeons", "answer_start": 28}]}]},
             {"context": "Camel racing draws crowds every winter in Taif with robot jockeys.",
              "qas": [{"id": "q2", "question": "Where is camel racing held every winter?", "answers": []},
                      {"id": "q3", "question": "Who rides the camels in the race?", "answers": []}]},
         ]},
         {"title": "Dates_Fruit", "paragraphs": [
             {"context": "Date palms in Al-Ahsa oasis produce sweet khalas fruit each summer.",
-             "qas": [{"id": "q4", "question": "Which oasis grows khalas date palms?", "answers": []}]},
+             "qas": [{"id": "q4", "question": "Which oasis grows khalas date palms?",
+                      "answers": [{"text": "Al-Ahsa", "answer_start": 15}]}]},
         ]},
     ]
 }
@@ -97,6 +99,27 @@ def test_near_duplicate_paragraphs_count_as_the_gold():
     assert groups == {"p1": frozenset({"p2"}), "p2": frozenset({"p1"})}
 
 
+def test_a_paragraph_cut_short_or_extended_counts_as_the_gold():
+    """The rule the search merges hits by (a shorter copy inside a longer one), so either copy scores."""
+    words = ("تأسست الدولة العثمانية على يد عثمان الأول في الأناضول وتوسعت في البلقان والشرق الأوسط وشمال "
+             "أفريقيا وحكمت قرونا طويلة حتى انهيارها بعد الحرب العالمية الأولى وقيام الجمهورية التركية الحديثة "
+             "وكانت عاصمتها إسطنبول بعد فتح القسطنطينية على يد السلطان محمد الفاتح").split()
+    full = " ".join(words)
+    arts = [Article("full", full), Article("cut", " ".join(words[: len(words) * 7 // 10])),
+            Article("more", full + " وامتد نفوذها إلى سواحل الجزيرة العربية واليمن والحجاز وعدد من جزر البحر المتوسط"),
+            Article("other", "النخيل في الأحساء تنتج التمور كل صيف ويبيعها المزارعون في الأسواق الشعبية")]
+    groups = near_duplicate_groups(arts)
+    assert groups["full"] == {"cut", "more"} and "other" not in groups
+
+
+def test_answer_in_normalises_arabic_spellings():
+    from khabar.evaluate import answer_in
+
+    assert answer_in("ولد في مدينة إسطنبول عام ١٩٢٠", ["اسطنبول"])
+    assert answer_in("قال الرئيسُ إن ...", ["الرئيس"])
+    assert not answer_in("ولد في أنقرة", ["اسطنبول"]) and not answer_in("أي نص", ["", "  "])
+
+
 def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):
     ctx, q = squad_files
     home = tmp_path / "home"
@@ -106,10 +129,12 @@ def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):
     assert res["contexts"] == 3 and res["questions"] == 2 and res["distractor_articles"] == 0
     assert set(res["modes"]) == {"dense", "lexical", "rrf", "hybrid"}
     for m in res["modes"].values():
-        assert set(m) == {"recall@1", "recall@5", "mrr@10", "p50_ms", "p95_ms"}
-        assert 0.0 <= m["recall@1"] <= m["recall@5"] <= 1.0
+        assert set(m) == {"recall@1", "recall@5", "mrr@10", "recall@1_strict", "answer@1", "p50_ms", "p95_ms"}
+        assert 0.0 <= m["recall@1_strict"] <= m["recall@1"] <= m["recall@5"] <= 1.0
+        assert m["answer@1"] <= m["recall@1"]  # no copies here: the answer is only in its own paragraph
     # Both questions share rare words only with their own paragraph, so BM25 ranks the gold first.
     assert res["modes"]["lexical"]["recall@1"] == 1.0
+    assert res["modes"]["lexical"]["recall@1_strict"] == 1.0 and res["modes"]["lexical"]["answer@1"] == 1.0
     assert res["modes"]["hybrid"]["mrr@10"] >= res["modes"]["dense"]["mrr@10"]
     # The index under `home` is reused: a second run indexes nothing new and scores the same.
     again = run_squad_eval(settings, contexts=str(ctx), questions=str(q), modes="lexical", home=home,

@@ -232,3 +232,36 @@ def test_term_vectors_are_read_on_the_first_english_question_only(gloss_service,
     assert [h.article_id for h in hits] == [h.article_id for h in expected]
     reopened.search("falcon pigeon", k=3, mode="hybrid")
     assert reads.count("crosslingual.npz") == 1
+
+
+
+def _long_story_and_a_cut_copy() -> tuple[str, str]:
+    """A real SaudiNewsNet story and its first 60% (another outlet's shorter run), which SimHash misses."""
+    from corpus.fingerprint import article_simhash, is_near_duplicate
+    from corpus.loaders import iter_articles
+    from corpus.models import Article
+    from tests.conftest import SNN
+
+    for art in iter_articles([str(SNN / "2015-07-23.zip")]):
+        words = art.text.split() if isinstance(art, Article) else []
+        cut = " ".join(words[: len(words) * 6 // 10])
+        if len(words) >= 300 and not is_near_duplicate(article_simhash(art.text), article_simhash(cut)):
+            return art.text, cut
+    raise AssertionError("no long story in the day")
+
+
+def test_a_wire_story_cut_short_by_another_outlet_merges_into_also_in(tmp_path_factory):
+    story, cut = _long_story_and_a_cut_copy()
+    articles = [
+        {"id": "story-okaz", "title": "خبر", "text": story, "source": "okaz", "date": "2015-07-23"},
+        {"id": "story-madina", "title": "خبر", "text": cut, "source": "almadina", "date": "2015-07-23"},
+        {"id": "camel", "title": "الهجن", "text": CAMEL, "source": "okaz", "date": "2015-07-23"},
+    ]
+    svc = service_over(tmp_path_factory.mktemp("cut"), articles, HashEmbedder())
+    query = " ".join(cut.split()[:12])
+    hits = svc.searcher.search(query, k=5)
+    stories = [h for h in hits if h.article_id.startswith("story")]
+    assert len(stories) == 1 and stories[0].also_in == ("almadina" if stories[0].source == "okaz" else "okaz",)
+    simhash_only = Searcher(store=svc.searcher.store, lexical=svc.searcher.lexical, manifest=svc.manifest,
+                            embedder=svc.searcher.embedder, config=SearchConfig(dedup_containment=0.0))
+    assert len([h for h in simhash_only.search(query, k=5) if h.article_id.startswith("story")]) == 2
