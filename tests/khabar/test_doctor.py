@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -14,7 +15,11 @@ from tests.retrieval.conftest import ids_everywhere, open_service
 @pytest.fixture
 def home(tmp_path, fake_embedder, seed_path):
     h = tmp_path / "home"
-    open_service(h, fake_embedder).indexer.ingest([seed_path])
+    svc = open_service(h, fake_embedder)
+    svc.indexer.ingest([seed_path])
+    # Closed here, not whenever the garbage collector gets to it: a connection closing later checkpoints
+    # its WAL into the manifest file, which would undo a test's deliberate damage.
+    svc.manifest.close()
     return h
 
 
@@ -94,6 +99,7 @@ def test_unreadable_manifest_rebuilt_from_chroma(home, fake_embedder, seed_path)
     ids = sorted(r[0] for r in before.manifest.iter_chunk_rows())
     art = before.manifest.article("000_84ffc645cff79ea0")
     before.manifest.close()
+    gc.collect()  # no other connection left to write the manifest back on close
     for suffix in ("-wal", "-shm"):
         (home / f"manifest.sqlite3{suffix}").unlink(missing_ok=True)
     (home / "manifest.sqlite3").write_bytes(b"not sqlite at all" * 300)
