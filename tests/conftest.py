@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KHABAR_SHARED", REPO.parent / "shared")).resolve()
 SEED = SHARED / "corpus" / "seed" / "000_84ffc645cff79ea0.txt"
 SNN = SHARED / "data" / "saudinewsnet"
+
+
+def default_sigint() -> None:
+    """Give a child process the default Ctrl-C: a runner started as a background job ignores SIGINT, and its
+    children would inherit that (a test of Ctrl-C handling then sees nothing happen)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

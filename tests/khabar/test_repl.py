@@ -25,6 +25,7 @@ from khabar.repl import (
 )
 from retrieval.errors import BadQuestionError, KhabarError
 from retrieval.models import Answer, Citation, Filters, Turn
+from tests.conftest import default_sigint
 from tests.khabar.conftest import REPO, SEED_ID
 
 PROMPT = r"khabar(\[[^\]\r\n]*\])?> "
@@ -41,7 +42,7 @@ class Pty:
     def __init__(self, env: dict, *args: str):
         env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}  # the pty's size rules
         self.child = pexpect.spawn(sys.executable, ["-m", "khabar", "repl", *args], env=env, cwd=str(REPO),
-                                   encoding="utf-8", timeout=180, dimensions=(50, 120))
+                                   encoding="utf-8", timeout=180, dimensions=(50, 120), preexec_fn=default_sigint)
         self.child.expect(PROMPT)
         self.banner = _clean(self.child.before)
 

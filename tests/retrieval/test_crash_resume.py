@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import default_sigint
 from tests.retrieval.conftest import make_snn_zip
 
 pytestmark = pytest.mark.timeout(1500)
@@ -29,7 +30,7 @@ def _env(home: Path) -> dict:
 
 def _start(home: Path, *paths: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "khabar", "ingest", "--json", *map(str, paths)], env=_env(home),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
 
 
 def _committed(home: Path) -> dict[str, list[str]]:
