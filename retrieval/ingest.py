@@ -104,7 +104,8 @@ class Indexer:
             if cl.dirty:
                 cl.save()
             return 0
-        texts = self.manifest.chunk_texts([r[0] for r in self.manifest.iter_chunk_rows()])
+        # only the chunks that hold a missing term: after an interrupt that is a few, not the whole corpus
+        texts = self.manifest.chunk_texts(self.lexical.chunks_with(cl.missing(self.lexical.vocab)))
         cl.observe(texts.values())
         cl.add_bare(cl.missing(self.lexical.vocab))  # terms whose text is gone: embed the term itself
         added = self._sync_crosslingual()

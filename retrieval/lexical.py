@@ -196,6 +196,16 @@ class LexicalIndex:
                 out[c] = next(it) if r is not None else 0.0
             return out
 
+    def chunks_with(self, terms: Iterable[str]) -> list[str]:
+        """Ids of the chunks holding any of `terms` (where a term's written forms can be found again)."""
+        self._ensure_weights()
+        with self._lock:
+            w = self._weights
+            cols = sorted({self.vocab[t] for t in terms if t in self.vocab and self.vocab[t] < w.shape[1]})
+            if not cols or w.shape[0] == 0:
+                return []
+            return [self.chunk_ids[r] for r in np.unique(w[:, cols].nonzero()[0])]
+
     def _columns(self, weights: Mapping[str, float]) -> tuple[list[int], np.ndarray]:
         cols, wts = [], []
         for t, x in weights.items():

@@ -180,6 +180,36 @@ def test_cross_lingual_term_vectors_follow_the_lexical_index(tmp_path, seed_path
     assert all(terms(w) == [t] for t, w in zip(rebuilt.terms, rebuilt.words))  # real spellings, from the manifest
 
 
+def test_catch_up_reads_only_the_chunks_holding_a_missing_term(tmp_path, seed_path, monkeypatch):
+    """After an interrupt a few terms lack vectors: their chunks are re-read, not the whole corpus."""
+    from retrieval.analysis import terms
+    from retrieval.crosslingual import CrossLingualTerms
+    from retrieval.lexical import analyzer_id
+    from tests.fakes import GlossEmbedder
+
+    day = make_snn_zip(tmp_path / "day.zip", 20)
+    service = open_service(tmp_path / "home", GlossEmbedder())
+    service.indexer.ingest([seed_path, day])
+    lex, cl = service.indexer.lexical, service.indexer.crosslingual
+    lost = {t for t in cl.terms if len(lex.chunks_with([t])) == 1}
+    lost = set(sorted(lost)[:5])
+    assert len(lost) == 5
+    path = tmp_path / "home" / "crosslingual.npz"
+    part = CrossLingualTerms.load(path, model=GlossEmbedder.name, analyzer=analyzer_id())
+    part.retain(set(part.terms) - lost)  # what a run killed before its last save leaves
+    part.save()
+
+    again = open_service(tmp_path / "home", GlossEmbedder())
+    read = []
+    real = again.manifest.chunk_texts
+    monkeypatch.setattr(again.manifest, "chunk_texts", lambda ids: read.extend(ids) or real(ids))
+    again.indexer.ingest([seed_path])
+    rebuilt = again.indexer.crosslingual
+    assert rebuilt.missing(lex.vocab) == [] and set(rebuilt.terms) == set(cl.terms)
+    assert 0 < len(set(read)) <= 5 and set(read) == set(lex.chunks_with(lost))
+    assert all(terms(rebuilt.words[rebuilt.terms.index(t)]) == [t] for t in lost)  # real spellings again
+
+
 def test_model_mismatch_names_rebuild(tmp_path, fake_embedder, seed_path):
     from retrieval.errors import ModelMismatchError
 

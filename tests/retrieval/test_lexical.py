@@ -115,3 +115,14 @@ def test_interrupted_save_keeps_previous_file(tmp_path, monkeypatch):
     assert sorted(LexicalIndex.load(path).chunk_ids) == sorted(DOCS)
     idx.save()
     assert sorted(LexicalIndex.load(path).chunk_ids) == sorted([*DOCS, "d::0"])
+
+
+def test_chunks_with_finds_the_chunks_holding_a_term():
+    lex = LexicalIndex()
+    lex.add(["a::0", "b::0", "c::0"], ["a", "b", "c"], ["ارتفع سعر النفط", "الصقر يصطاد الحمام", "النفط والصقر"])
+    oil, falcon = terms("النفط")[0], terms("الصقر")[0]
+    assert sorted(lex.chunks_with([oil])) == ["a::0", "c::0"]
+    assert sorted(lex.chunks_with([oil, falcon])) == ["a::0", "b::0", "c::0"]
+    assert lex.chunks_with(["unknown-term"]) == [] and lex.chunks_with([]) == []
+    lex.remove(["a::0"])
+    assert lex.chunks_with([oil]) == ["c::0"]
