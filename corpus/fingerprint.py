@@ -57,8 +57,8 @@ def article_simhash(text: str) -> int:
 
 
 def hamming(a: int, b: int) -> int:
-    """Number of differing bits between two fingerprints."""
-    return (a ^ b).bit_count()
+    """Number of differing bits between two fingerprints (as unsigned 64-bit values)."""
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
 
 
 def is_near_duplicate(a: int, b: int, threshold: int = NEAR_DUPLICATE_BITS) -> bool:

@@ -234,7 +234,7 @@ class _Doctor:
         from retrieval.lexical import analyzer_id
 
         if self.lexical is None or self.store is None:
-            return  # nothing indexed, or the lexical index is broken and was reported above
+            return  # no Chroma collection, or a lexical index that is absent or broken: reported above
         path = self.home / TERM_VECTORS
         model = self.store.embedding_model
         cl = CrossLingualTerms.load(path, model=model, analyzer=analyzer_id())
@@ -272,11 +272,19 @@ class _Doctor:
             self.add("term vectors", True, f"{path} {state}; the model {embedder.name!r} cannot embed words, "
                      "so English questions use dense search")
             return
+        if embedder.name != model:  # another model's vectors would translate into nonsense
+            self.add("term vectors", False, f"{path} {state}; not rebuilt: the settings name the model "
+                     f"{embedder.name!r} but the index was built with {model!r}")
+            return
         from retrieval.ingest import Indexer
 
         indexer = Indexer(store=self.store, manifest=self.manifest, lexical=self.lexical, embedder=embedder,
                           crosslingual=cl)
-        added = indexer.reconcile_crosslingual()
+        try:
+            added = indexer.reconcile_crosslingual()
+        except Exception as exc:  # noqa: BLE001 - a failed repair is a check result
+            self.add("term vectors", False, f"{path} {state}; rebuilding them failed: {exc}")
+            return
         self.add("term vectors", False, f"{path} {state}; built {added} vectors ({len(cl)} terms now)",
                  fixed=True)
 

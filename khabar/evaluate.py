@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import statistics
 import tempfile
 import time
@@ -43,11 +44,24 @@ def load_squad_answers(path: str | Path) -> dict[str, list[str]]:
 
 
 def answer_in(text: str, answers: Sequence[str]) -> bool:
-    """True when one of the gold answers occurs in `text` (both Arabic-normalised)."""
+    """True when one of the gold answers occurs in `text` (both Arabic-normalised).
+
+    A number or an answer of three letters or fewer must stand as a word (with at most a proclitic such as
+    و/ب/ال before it): "5" is not found in "2015".
+    """
     from corpus.normalize import normalize_arabic
 
     t = normalize_arabic(text)
-    return any((a := normalize_arabic(ans).strip()) and a in t for ans in answers)
+    for ans in answers:
+        a = normalize_arabic(ans).strip()
+        if not a:
+            continue
+        if a.isdigit() or len(a) <= 3:
+            if re.search(rf"(?<!\w)(?:[وفبلك]?(?:ال)?){re.escape(a)}(?!\w)", t):
+                return True
+        elif a in t:
+            return True
+    return False
 
 
 def _fields(a: Article) -> dict:
@@ -81,9 +95,9 @@ def gold_rank(article_ids: Sequence[str], gold: str, equivalent: frozenset[str] 
 
 
 def near_duplicate_groups(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
-    """Paragraphs the search would merge as one story (`corpus.fingerprint.same_story`, the rule `Searcher`
-    applies): ARCD repeats some paragraphs almost verbatim or cut short, and returning either copy finds the
-    answer."""
+    """Paragraphs that are one story by `corpus.fingerprint.same_story` with its default thresholds (those
+    `Searcher` merges by), pair by pair: ARCD repeats some paragraphs almost verbatim or cut short, and
+    returning either copy finds the answer."""
     from corpus.fingerprint import Story, article_simhash, same_story
 
     stories = [Story(article_simhash(a.text), a.text) for a in articles]

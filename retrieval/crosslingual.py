@@ -198,7 +198,7 @@ class CrossLingualTerms:
 
     @classmethod
     def load(cls, path: Path, *, model: str = "", analyzer: str = "", **kw) -> "CrossLingualTerms":
-        """Open the saved vectors, read on first use: Arabic-only use and a cold start never pay for them.
+        """Open the saved vectors, read on first use: searching Arabic questions never pays for them.
 
         An absent or damaged file, or one of another model, analyzer or format, starts empty (the next
         `khabar ingest` fills it from the indexed text).
@@ -213,7 +213,8 @@ class CrossLingualTerms:
         with self._lock:
             if not self._unread:
                 return
-            self._unread = False
+            # `_unread` turns False only once the data is in place: a second thread waits on the lock instead
+            # of seeing empty lists, and a Ctrl-C during the read leaves the file to be read on next use.
             path = self.path
             try:
                 arrays = npzfile.read(path)
@@ -225,13 +226,14 @@ class CrossLingualTerms:
             except Exception as exc:  # noqa: BLE001 - derived data: the next ingest rebuilds it
                 log.warning("cross-lingual term vectors %s are damaged (%s); `khabar ingest` rebuilds them",
                             path, exc)
-                self.dirty = True
+                self.dirty, self._unread = True, False
                 return
             if not same:
                 log.info("cross-lingual term vectors %s belong to another model, analyzer or format; "
                          "starting afresh", path)
-                self.dirty = True
+                self.dirty, self._unread = True, False
                 return
             self._terms, self._words = terms, words
             self._row = {t: i for i, t in enumerate(terms)}
             self._blocks = [vecs.astype(np.float32)] if len(vecs) else []
+            self._unread = False

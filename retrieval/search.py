@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corpus.fingerprint import CONTAINED_SHARE, NEAR_DUPLICATE_BITS, Story, same_story
+from corpus.fingerprint import CONTAINED_SHARE, NEAR_DUPLICATE_BITS, Story, hamming, same_story
 from corpus.models import Article
 from retrieval.analysis import latin_words
 from retrieval.fusion import fuse, lexical_weight, rrf
@@ -184,8 +184,10 @@ class Searcher:
             if not passages:
                 continue
             story = Story(simh.get(aid, 0), art.text)
-            dup_of = next((i for s, i in kept
-                           if same_story(s, story, bits=cfg.dedup_hamming, share=cfg.dedup_containment)), None)
+            # the closest same-story hit: a SimHash copy wins over a roundup that merely contains the story
+            same = [(hamming(s.simhash, story.simhash), i) for s, i in kept
+                    if same_story(s, story, bits=cfg.dedup_hamming, share=cfg.dedup_containment)]
+            dup_of = min(same)[1] if same else None
             if dup_of is not None:
                 h = hits[dup_of]
                 label = art.source or art.article_id

@@ -73,8 +73,6 @@ def test_a_copy_cut_short_or_extended_is_the_same_story(snn_articles):
         for copy in (cut, extended):
             missed_by_simhash += not is_near_duplicate(article_simhash(a.text), article_simhash(copy))
             assert same_story(_story(a.text), _story(copy)), a.path
-            assert not same_story(_story(a.text), _story(copy), share=0) or is_near_duplicate(
-                article_simhash(a.text), article_simhash(copy))  # share=0: SimHash only
     assert missed_by_simhash >= 60  # half of these copies or more: what the containment rule is for
 
 

@@ -197,6 +197,23 @@ def test_term_vectors_checked_and_rebuilt(gloss_home, damage):
     assert again["ok"] and again["detail"] == healthy["detail"]
 
 
+def test_term_vectors_are_never_rebuilt_with_another_model(gloss_home):
+    from retrieval.crosslingual import CrossLingualTerms
+    from tests.fakes import GlossEmbedder
+
+    path = gloss_home / "crosslingual.npz"
+    path.write_bytes(path.read_bytes()[:300])
+    before = path.read_bytes()
+
+    class Other(GlossEmbedder):
+        name = "other/model"
+
+    check = _check(run_doctor(_gloss_settings(gloss_home), fix=True, embedder=Other()), "term vectors")
+    assert not check["ok"] and not check.get("fixed") and "'other/model'" in check["detail"]
+    assert path.read_bytes() == before  # left for `khabar ingest` with the right model
+    assert len(CrossLingualTerms.load(path, model="test/gloss-embedder", analyzer=_analyzer())) == 0
+
+
 def test_term_vectors_of_a_model_that_cannot_embed_words(home, fake_embedder):
     rep = run_doctor(_settings(home), fix=True, embedder=fake_embedder)
     check = _check(rep, "term vectors")

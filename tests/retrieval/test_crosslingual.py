@@ -144,3 +144,46 @@ def test_real_model_maps_english_words_to_their_arabic_terms(real_embedder):
         best = max(out, key=out.get)
         right += best == terms(ar)[0]
     assert right >= 8, right
+
+
+def test_a_first_read_is_shared_by_threads_and_survives_a_ctrl_c(tmp_path, monkeypatch):
+    """Nobody sees the vectors half-read: a second thread waits for the first read; an interrupted read is redone."""
+    import threading
+
+    from retrieval import crosslingual, npzfile
+
+    path = tmp_path / "crosslingual.npz"
+    cl = built(["النفط الصقر حمامة"])
+    cl.path = path
+    cl.save()
+    real_read, entered, release = npzfile.read, threading.Event(), threading.Event()
+
+    def slow_read(p):
+        entered.set()
+        release.wait(5)
+        return real_read(p)
+
+    monkeypatch.setattr(crosslingual.npzfile, "read", slow_read)
+    again = CrossLingualTerms.load(path, model="toy")
+    first = threading.Thread(target=len, args=(again,))
+    first.start()
+    assert entered.wait(5)
+    seen = []
+    second = threading.Thread(target=lambda: seen.append(list(again.terms)))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waits for the read in progress instead of returning empty lists
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert seen == [cl.terms]
+
+    def interrupted(p):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(crosslingual.npzfile, "read", interrupted)
+    cut = CrossLingualTerms.load(path, model="toy")
+    with pytest.raises(KeyboardInterrupt):
+        len(cut)
+    monkeypatch.setattr(crosslingual.npzfile, "read", real_read)
+    assert cut.terms == cl.terms and not cut.dirty  # read again on next use, nothing lost

@@ -118,6 +118,10 @@ def test_answer_in_normalises_arabic_spellings():
     assert answer_in("ولد في مدينة إسطنبول عام ١٩٢٠", ["اسطنبول"])
     assert answer_in("قال الرئيسُ إن ...", ["الرئيس"])
     assert not answer_in("ولد في أنقرة", ["اسطنبول"]) and not answer_in("أي نص", ["", "  "])
+    # short answers and numbers must stand as words, with at most a proclitic
+    assert not answer_in("في عام 2015", ["5"]) and not answer_in("٢٠١٥", ["1"]) and not answer_in("القاهرة", ["قا"])
+    assert answer_in("فاز بـ 5 أهداف", ["5"]) and answer_in("زار بمصر والأردن", ["مصر"])
+    assert answer_in("في عام ٢٠١٥ م", ["2015"])
 
 
 def test_run_squad_eval_on_real_chroma(squad_files, tmp_path):

@@ -221,7 +221,7 @@ def test_term_vectors_are_read_on_the_first_english_question_only(gloss_service,
     real_read = npzfile.read
     monkeypatch.setattr(npzfile, "read", lambda path: reads.append(Path(path).name) or real_read(path))
     home = Path(gloss_service.indexer.lexical.path).parent
-    settings = Settings(khabar_home=home)
+    settings = Settings(khabar_home=home, chroma_host="")
     reopened = build_service(settings, index=open_index(settings, embedder=GlossEmbedder())).searcher
     assert "crosslingual.npz" not in reads
     reopened.search("سباق الهجن", k=3, mode="hybrid")
