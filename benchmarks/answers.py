@@ -45,18 +45,15 @@ def main() -> int:
     args = ap.parse_args()
 
     from khabar.app import build_service, open_index
-    from khabar.evaluate import load_squad, near_duplicate_groups
+    from khabar.evaluate import load_squad, load_squad_answers, near_duplicate_groups
     from khabar.settings import get_settings
     from retrieval.answering import compose_extractive, detect_language
 
     articles, ctx_qs = load_squad(args.contexts)
-    answers_by_qid = {}
+    answers_by_qid: dict[str, list[str]] = {}
     for path in {args.contexts, args.questions or args.contexts}:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        for doc in data["data"]:
-            for para in doc["paragraphs"]:
-                for qa in para["qas"]:
-                    answers_by_qid.setdefault(qa["id"], []).extend(a["text"] for a in qa.get("answers", []))
+        for qid, texts in load_squad_answers(path).items():
+            answers_by_qid.setdefault(qid, []).extend(texts)
     # A held-out paragraph takes its same-story copies with it (ARCD repeats paragraphs cut short or
     # extended), so its questions are really unanswerable; a copy of the gold counts as the gold.
     copies = near_duplicate_groups(articles)

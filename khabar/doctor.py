@@ -246,16 +246,13 @@ class _Doctor:
         if not missing:
             self.add("term vectors", True, f"{len(cl)} Arabic terms, all with vectors")
             return
-        if not path.exists():
-            state = "not built yet (the index predates them, or its model cannot embed words)"
-        elif cl.dirty:
-            state = "damaged, or made by another model or analyzer"
-        else:
-            state = f"{len(missing)} of {total} Arabic terms have no vector (an interrupted ingest)"
         consequence = "English questions over Arabic text get dense search without BM25"
         if not path.exists():  # a state, not damage: the next ingest builds them
-            self.add("term vectors", True, f"{path} {state}; {consequence}; `khabar ingest` builds them")
+            self.add("term vectors", True, f"{path} not built yet (the index predates them, or its model cannot "
+                     f"embed words); {consequence}; `khabar ingest` builds them")
             return
+        state = ("damaged, or made by another model or analyzer" if cl.dirty else
+                 f"{len(missing)} of {total} Arabic terms have no vector (an interrupted ingest)")
         if not self.fix:
             self.add("term vectors", False, f"{path} {state}; {consequence}; --fix or `khabar ingest` rebuilds them")
             return

@@ -100,12 +100,13 @@ class Indexer:
         if cl is None:
             return 0
         cl.retain(self.lexical.vocab)
-        if not cl.missing(self.lexical.vocab):
+        missing = cl.missing(self.lexical.vocab)
+        if not missing:
             if cl.dirty:
                 cl.save()
             return 0
         # only the chunks that hold a missing term: after an interrupt that is a few, not the whole corpus
-        texts = self.manifest.chunk_texts(self.lexical.chunks_with(cl.missing(self.lexical.vocab)))
+        texts = self.manifest.chunk_texts(self.lexical.chunks_with(missing))
         cl.observe(texts.values())
         cl.add_bare(cl.missing(self.lexical.vocab))  # terms whose text is gone: embed the term itself
         added = self._sync_crosslingual()
