@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home-root", default="/tmp/khabar-bench-quant")
     ap.add_argument("--modes", default="dense,hybrid")
-    ap.add_argument("--sets", default="", help="comma-separated subset of: xquad-ar, xquad-en, arcd")
+    ap.add_argument("--sets", default="xquad-ar,xquad-en,arcd", help="comma-separated sets of retrieval_quality.py")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -3,6 +3,9 @@
     python3 benchmarks/retrieval_quality.py --home-root /tmp/khabar-bench [--json] [--modes dense,lexical,rrf,hybrid]
 
 Each set's index is built once under --home-root (XQuAD ar→ar and en→ar share one) and reused on later runs.
+The two "mixed" sets index XQuAD's paragraphs half in Arabic, half in English (every other one from the
+English file, `khabar eval squad --mix`) beside the same Arabic distractors, and split each score by the
+gold paragraph's language.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ SETS = [
     ("XQuAD ar→ar", "xquad", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.ar.json"),
     ("XQuAD en→ar", "xquad", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.en.json"),
     ("ARCD ar→ar", "arcd", SHARED / "arcd" / "arcd-train.json", SHARED / "arcd" / "arcd-train.json"),
+    ("XQuAD mixed, ar questions", "xquad-mixed", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.ar.json"),
+    ("XQuAD mixed, en questions", "xquad-mixed", SHARED / "xquad" / "xquad.ar.json", SHARED / "xquad" / "xquad.en.json"),
 ]
+MIX = SHARED / "xquad" / "xquad.en.json"  # the mixed sets' other language
+KEYS = {"XQuAD ar→ar": "xquad-ar", "XQuAD en→ar": "xquad-en", "ARCD ar→ar": "arcd",
+        "XQuAD mixed, ar questions": "mixed-ar", "XQuAD mixed, en questions": "mixed-en"}
 
 
 def markdown(results: dict) -> str:
@@ -35,6 +43,14 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {mode} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr@10']:.3f} "
                          f"| {m['recall@1_strict']:.3f} | {m['answer@1']:.3f} "
                          f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
+    split = [(name, mode, m["by_gold_file"]) for name, res in results.items() for mode, m in res["modes"].items()
+             if "by_gold_file" in m]
+    if split:
+        lines += ["", "| set | mode | gold in Arabic: R@1 | R@5 | gold in English: R@1 | R@5 |", "|---|---|---|---|---|---|"]
+        for name, mode, parts in split:
+            ar, en = parts["contexts"], parts["mix"]
+            lines.append(f"| {name} | {mode} | {ar['recall@1']:.3f} | {ar['recall@5']:.3f} "
+                         f"| {en['recall@1']:.3f} | {en['recall@5']:.3f} |")
     return "\n".join(lines)
 
 
@@ -43,16 +59,15 @@ def run_sets(settings, *, home_root: Path, modes: list[str], sets: set[str] = fr
     """Score each wanted set (all when `sets` is empty), caching each set's index under `home_root`."""
     from khabar.evaluate import run_squad_eval
 
-    keys = {"XQuAD ar→ar": "xquad-ar", "XQuAD en→ar": "xquad-en", "ARCD ar→ar": "arcd"}
-    wanted = set(sets) or set(keys.values())
+    wanted = set(sets) or set(KEYS.values())
     results = {}
     for name, folder, contexts, questions in SETS:
-        if keys[name] not in wanted:
+        if KEYS[name] not in wanted:
             continue
         results[name] = run_squad_eval(
             settings, contexts=str(contexts), questions=str(questions), distractors=[str(DISTRACTORS)],
             modes=modes, limit=limit, home=Path(home_root) / folder, latency_sample=latency_sample,
-            embedder=embedder)
+            embedder=embedder, mix=str(MIX) if folder == "xquad-mixed" else None)
         print(f"{name}: done", file=sys.stderr, flush=True)
     return results
 
@@ -63,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home-root", default="/tmp/khabar-bench-retrieval", help="where the per-set indexes are cached")
     ap.add_argument("--modes", default="dense,lexical,rrf,hybrid")
-    ap.add_argument("--sets", default="", help="comma-separated subset of: xquad-ar, xquad-en, arcd")
+    ap.add_argument("--sets", default="", help="comma-separated subset of: " + ", ".join(KEYS.values()))
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
     ap.add_argument("--latency-sample", type=int, default=100)
     ap.add_argument("--json", action="store_true")

@@ -153,7 +153,7 @@ def cmd_eval(args) -> int:
 
     result = run_squad_eval(_settings(args), contexts=args.contexts, questions=args.questions,
                             distractors=args.distractors, modes=args.mode, limit=args.limit,
-                            home=Path(args.home) if args.home else None)
+                            home=Path(args.home) if args.home else None, mix=args.mix)
     if args.json:
         _dump(result)
     else:
@@ -243,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--contexts", required=True, help="SQuAD JSON whose paragraphs become articles")
     e.add_argument("--questions", help="SQuAD JSON with the questions (default: --contexts; parallel sets share ids)")
     e.add_argument("--distractors", nargs="*", default=[], help="extra articles to index as distractors")
+    e.add_argument("--mix", metavar="FILE",
+                   help="a parallel SQuAD JSON in another language: every other paragraph is indexed from it "
+                        "(a mixed-language corpus; scores are split by the gold paragraph's language)")
     e.add_argument("--mode", choices=["dense", "lexical", "hybrid", "rrf", "all"], default="all")
     e.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
     e.add_argument("--json", action="store_true")

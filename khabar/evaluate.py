@@ -110,9 +110,25 @@ def near_duplicate_groups(articles: Sequence[Article]) -> dict[str, frozenset[st
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def select_questions(contexts: str, questions: str | None) -> tuple[list[Article], list[tuple[str, str, str]]]:
+def mix_articles(articles: Sequence[Article], parallel: Sequence[Article]) -> list[Article]:
+    """Every other paragraph taken from a parallel file (same ids, another language): a mixed-language corpus.
+
+    Each paragraph is indexed once, in one language, so a question's gold is in its own language for half
+    the questions and in the other language for the rest.
+    """
+    by_id = {a.article_id: a for a in parallel}
+    missing = [a.article_id for a in articles if a.article_id not in by_id]
+    if missing:
+        raise ValueError(f"the mixed-in file lacks {len(missing)} of the contexts' paragraphs (e.g. {missing[0]})")
+    return [by_id[a.article_id] if i % 2 else a for i, a in enumerate(articles)]
+
+
+def select_questions(contexts: str, questions: str | None,
+                     mix: str | None = None) -> tuple[list[Article], list[tuple[str, str, str]]]:
     """Context articles and the questions to ask; a parallel questions file is matched to gold by question id."""
     ctx_articles, ctx_questions = load_squad(contexts)
+    if mix:
+        ctx_articles = mix_articles(ctx_articles, load_squad(mix)[0])
     if not questions or Path(questions).resolve() == Path(contexts).resolve():
         return ctx_articles, ctx_questions
     gold_by_qid = {qid: gold for qid, _, gold in ctx_questions}
@@ -122,15 +138,17 @@ def select_questions(contexts: str, questions: str | None) -> tuple[list[Article
 
 def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None = None, distractors=(),
                    modes: str | Sequence[str] = "all", limit: int = 0, k: int = 10, home: Path | None = None,
-                   embedder=None, latency_sample: int = 100) -> dict:
+                   embedder=None, latency_sample: int = 100, mix: str | None = None) -> dict:
     """Index contexts + distractors into a throwaway home (or a reusable `home`) and score each mode.
 
     Recall is computed on every question with its query vector computed once in a batch; latency is
     measured on up to `latency_sample` questions end to end (query embedding included), after a warm-up.
+    With `mix` (a parallel SQuAD file in another language), every other paragraph comes from it and each
+    mode's scores are also split by the gold paragraph's file.
     """
     from khabar.app import build_service, load_embedder_from, open_index
 
-    ctx_articles, qs = select_questions(contexts, questions)
+    ctx_articles, qs = select_questions(contexts, questions, mix)
     if limit:
         qs = qs[:limit]
     mode_list = list(ALL_MODES) if modes == "all" else ([modes] if isinstance(modes, str) else list(modes))
@@ -157,6 +175,11 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
         dups = near_duplicate_groups(ctx_articles)
         result["near_duplicate_gold_questions"] = sum(1 for _, _, g in qs if g in dups)
         answers = load_squad_answers(contexts)
+        mixed_in = {a.article_id for i, a in enumerate(ctx_articles) if i % 2} if mix else set()
+        if mix:
+            result["mixed_contexts"] = len(mixed_in)
+            for qid, texts in load_squad_answers(mix).items():
+                answers[qid] = [*answers.get(qid, ()), *texts]
         text_of = {a.article_id: a.text for a in ctx_articles}
         qvecs = embedder.embed_queries([q for _, q, _ in qs]) if qs else []
         for mode in mode_list:
@@ -178,6 +201,12 @@ def run_squad_eval(settings: Settings, *, contexts: str, questions: str | None =
                 "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
                 "p95_ms": round(percentile(lat, 0.95), 2),
             }
+            if mix:
+                in_mix = [gold in mixed_in for _, _, gold in qs]
+                result["modes"][mode]["by_gold_file"] = {
+                    name: {"questions": sum(1 for m in in_mix if m == want),
+                           **rank_metrics([r for r, m in zip(ranks, in_mix) if m == want])}
+                    for name, want in (("contexts", False), ("mix", True))}
         return result
     finally:
         if tmp is not None:

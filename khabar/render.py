@@ -155,3 +155,12 @@ def print_eval(result: dict, console: Console | None = None) -> None:
         t.add_row(mode, f"{m['recall@1']:.3f}", f"{m['recall@5']:.3f}", f"{m['mrr@10']:.3f}",
                   f"{m['recall@1_strict']:.3f}", f"{m['answer@1']:.3f}", f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}")
     c.print(t)
+    split = {mode: m["by_gold_file"] for mode, m in result["modes"].items() if "by_gold_file" in m}
+    if split:
+        first = next(iter(split.values()))
+        c.print(f"by the gold paragraph's file: contexts ({first['contexts']['questions']} questions), "
+                f"mixed-in ({first['mix']['questions']} questions)", markup=False)
+        t = Table("mode", "contexts R@1", "contexts R@5", "mixed-in R@1", "mixed-in R@5")
+        for mode, parts in split.items():
+            t.add_row(mode, *(f"{parts[f][m]:.3f}" for f in ("contexts", "mix") for m in ("recall@1", "recall@5")))
+        c.print(t)

@@ -166,3 +166,40 @@ def test_latency_sample_embeds_every_timed_query():
     assert len(lat) == 4 and all(ms >= 0 for ms in lat)
     # three warm-up searches, then every timed search right after the query cache is emptied
     assert events == ["a", "b", "c", "forget", "a", "forget", "b", "forget", "c", "forget", "d"]
+
+
+# The contexts in Arabic, same ids: with --mix every other paragraph is indexed in this language instead.
+ARABIC = {"data": [
+    {"title": "Falcons", "paragraphs": [
+        {"context": "يصطاد الصقر الشاهين الحمام فوق الصحراء قرب الرياض.",
+         "qas": [{"id": "q1", "question": "ماذا يصطاد الصقر الشاهين؟", "answers": [{"text": "الحمام", "answer_start": 0}]}]},
+        {"context": "يجذب سباق الهجن الجماهير كل شتاء في الطائف.", "qas": [
+            {"id": "q2", "question": "أين يقام سباق الهجن؟", "answers": []},
+            {"id": "q3", "question": "من يركب الهجن؟", "answers": []}]},
+    ]},
+    {"title": "Dates_Fruit", "paragraphs": [
+        {"context": "نخيل واحة الأحساء ينتج تمر الخلاص كل صيف.",
+         "qas": [{"id": "q4", "question": "أي واحة تنتج الخلاص؟", "answers": [{"text": "الأحساء", "answer_start": 0}]}]},
+    ]},
+]}
+
+
+def test_mixed_language_eval_indexes_every_other_paragraph_from_the_parallel_file(squad_files, tmp_path):
+    from khabar.evaluate import mix_articles
+
+    ctx, _ = squad_files
+    ar = tmp_path / "ar.json"
+    ar.write_text(json.dumps(ARABIC, ensure_ascii=False), encoding="utf-8")
+    arts, qs = select_questions(str(ctx), str(ar), str(ar))
+    assert [a.text[:3] for a in arts] == ["The", "يجذ", "Dat"] and len(qs) == 4
+    with pytest.raises(ValueError, match="lacks 2"):
+        mix_articles(arts, arts[:1])
+    home = tmp_path / "home"
+    res = run_squad_eval(Settings(khabar_home=home), contexts=str(ctx), questions=str(ar), mix=str(ar),
+                         modes="lexical", home=home, embedder=HashEmbedder(), latency_sample=1)
+    assert res["mixed_contexts"] == 1
+    split = res["modes"]["lexical"]["by_gold_file"]
+    assert split["contexts"]["questions"] == 2 and split["mix"]["questions"] == 2
+    # Arabic questions: BM25 finds the two Arabic-indexed paragraph's questions, not the English ones
+    assert split["mix"]["recall@1"] == 1.0 and split["contexts"]["recall@1"] == 0.0
+    assert res["modes"]["lexical"]["answer@1"] == 0.0  # the Arabic paragraph's questions have no answers listed
