@@ -56,6 +56,7 @@ class _Doctor:
         self.check_manifest()
         if self.manifest is not None:
             self.check_chroma_vs_manifest()
+            self.check_chunk_scripts()
             self.check_lexical()
             self.check_term_vectors()
 
@@ -185,6 +186,21 @@ class _Doctor:
                 detail += f" (+{len(files) - 10} more)"
         self.add("chroma vs manifest", False, detail + "; fixed", fixed=True)
 
+    def check_chunk_scripts(self) -> None:
+        """Every chunk should carry its script, or questions cannot reach articles in the corpus's other language."""
+        if self.store is None:
+            return
+        if self.store.scripts_recorded:
+            self.add("chunk scripts", True, "every chunk is labelled Arabic or Latin")
+            return
+        detail = ("the index predates chunk script labels, so a question is not searched separately among "
+                  "articles in the other language")
+        if not self.fix:
+            self.add("chunk scripts", True, detail + "; `khabar ingest` or --fix labels them (no re-embedding)")
+            return
+        n = self.store.record_scripts()
+        self.add("chunk scripts", False, detail + f"; labelled {n} chunks", fixed=True)
+
     # -- lexical -------------------------------------------------------------------------------
     def check_lexical(self) -> None:
         from retrieval.errors import IndexCorruptError
@@ -229,7 +245,7 @@ class _Doctor:
 
     # -- cross-lingual term vectors ------------------------------------------------------------
     def check_term_vectors(self) -> None:
-        """Every Arabic term of the lexical index should have a vector, or English questions lose BM25."""
+        """Every term of the lexical index should have a vector, or questions lose BM25 in the other language."""
         from retrieval.crosslingual import CrossLingualTerms
         from retrieval.lexical import analyzer_id
 
@@ -241,18 +257,19 @@ class _Doctor:
         missing = cl.missing(self.lexical.vocab)
         total = len(missing) + len(cl)
         if total == 0:
-            self.add("term vectors", True, "no Arabic terms to translate English questions into")
+            self.add("term vectors", True, "no terms to translate questions into")
             return
         if not missing:
-            self.add("term vectors", True, f"{len(cl)} Arabic terms, all with vectors")
+            self.add("term vectors", True, f"{len(cl)} terms, all with vectors")
             return
-        consequence = "English questions over Arabic text get dense search without BM25"
+        consequence = "questions over text in the other language get dense search without BM25"
         if not path.exists():  # a state, not damage: the next ingest builds them
             self.add("term vectors", True, f"{path} not built yet (the index predates them, or its model cannot "
                      f"embed words); {consequence}; `khabar ingest` builds them")
             return
         state = ("damaged, or made by another model or analyzer" if cl.dirty else
-                 f"{len(missing)} of {total} Arabic terms have no vector (an interrupted ingest)")
+                 f"{len(missing)} of {total} terms have no vector (an interrupted ingest, or an index from "
+                 "before Latin-script terms had vectors)")
         if not self.fix:
             self.add("term vectors", False, f"{path} {state}; {consequence}; --fix or `khabar ingest` rebuilds them")
             return

@@ -18,6 +18,7 @@ from corpus.normalize import normalize_arabic, strip_diacritics
 
 _TOKEN = re.compile(r"[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06fa-\u06ff]+|[^\W_]+", re.UNICODE)
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 STEMMERS = ("snowball", "snowball-normalized", "light", "none")
@@ -99,6 +100,27 @@ def arabic_term_words(text: str) -> list[tuple[str, str]]:
     return [(term, tok) for tok in _tokens(text) if _ARABIC_CHAR.match(tok) and (term := _ar_term(tok, DEFAULT_STEMMER))]
 
 
+def term_words(text: str) -> list[tuple[str, str]]:
+    """(term, word as written) for each Arabic or Latin-script token `terms` indexes (numbers left out)."""
+    out = []
+    for tok in _tokens(text):
+        if _ARABIC_CHAR.match(tok):
+            term = _ar_term(tok, DEFAULT_STEMMER)
+        elif _LATIN.search(tok):
+            norm = normalize_arabic(tok)
+            term = "" if norm in EN_STOP else _stem_en(norm)
+        else:
+            continue
+        if term:
+            out.append((term, tok))
+    return out
+
+
+def arabic_words(text: str) -> list[str]:
+    """Distinct Arabic words of `text` as written (stopwords and single letters dropped), in order."""
+    return list(dict.fromkeys(tok for term, tok in arabic_term_words(text)))
+
+
 def latin_words(text: str) -> list[str]:
     """Distinct lower-cased Latin-script words and numbers of `text` (English stopwords dropped), in order."""
     words = (w.lower() for w in _TOKEN.findall(unicodedata.normalize("NFKC", text))
@@ -130,6 +152,25 @@ def analyzer(stemmer: str = DEFAULT_STEMMER):
 
     _terms.__name__ = f"terms_{stemmer.replace('-', '_')}"
     return _terms
+
+
+SCRIPTS = ("arabic", "latin")
+
+
+def text_script(text: str) -> str:
+    """"arabic" or "latin", whichever letters `text` has more of ("" when it has neither)."""
+    ar = len(_ARABIC_LETTER.findall(text))
+    lat = len(_LATIN.findall(text))
+    if not ar and not lat:
+        return ""
+    return "arabic" if ar >= lat else "latin"
+
+
+def term_script(term: str) -> str:
+    """The script of one index term ("" for numbers and other scripts)."""
+    if _ARABIC_LETTER.match(term):
+        return "arabic"
+    return "latin" if _LATIN.search(term) else ""
 
 
 def is_arabic(text: str) -> bool:

@@ -113,6 +113,12 @@ class Indexer:
         log.info("cross-lingual term vectors reconciled: %d added", added)
         return added
 
+    def record_scripts(self) -> int:
+        """Label each chunk of an index made before Khabar recorded chunk scripts (mixed-language search needs
+        them); returns how many chunks it labelled."""
+        record = getattr(self.store, "record_scripts", None)
+        return record() if record is not None else 0
+
     def _sync_crosslingual(self) -> int:
         cl = self.crosslingual
         if cl is None:
@@ -142,6 +148,7 @@ class Indexer:
         timings = {"load_chunk": 0.0, "embed": 0.0, "chroma": 0.0, "manifest": 0.0, "lexical": 0.0,
                    "crosslingual": 0.0}
         self.reconcile_lexical()
+        self.record_scripts()
         self.manifest.set_meta("embedding_model", self.embedder.name)
         known = self.manifest.hashes()
         seen: set[str] = set()

@@ -6,6 +6,7 @@ on load. The set of chunk ids is reconciled against the manifest, so it never ke
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from retrieval.analysis import ANALYZER_VERSION, DEFAULT_STEMMER
+from retrieval.analysis import ANALYZER_VERSION, DEFAULT_STEMMER, SCRIPTS, term_script
 from retrieval.analysis import terms as default_terms
 from retrieval import npzfile
 from retrieval.errors import IndexCorruptError
@@ -43,8 +44,11 @@ class LexicalIndex:
         self._weights: sp.csc_matrix | None = None
         self._article_code: dict[str, int] = {}
         self._row_codes = np.zeros(0, dtype=np.int32)
+        self._term_script = np.zeros(0, dtype=np.int8)  # per vocab id: 0 none, 1 arabic, 2 latin
+        self._row_script = np.zeros(0, dtype=np.int8)
         self.dirty = False
         self.stale = False
+        self.version = 0  # bumped by every add and removal (a cache of chunk data keys on it)
 
     # -- building --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -70,6 +74,7 @@ class LexicalIndex:
                 self._row_of[cid] = len(self.chunk_ids) + len(self._pending) - 1
             self._weights = None
             self.dirty = True
+            self.version += 1
 
     def remove(self, chunk_ids: Iterable[str]) -> None:
         with self._lock:
@@ -79,6 +84,7 @@ class LexicalIndex:
                     self._deleted.add(row)
                     self._weights = None
                     self.dirty = True
+                    self.version += 1
 
     def _consolidate(self) -> None:
         """Fold pending rows in and drop deleted ones."""
@@ -121,6 +127,7 @@ class LexicalIndex:
             n = counts.shape[0]
             if n == 0:
                 self._weights = sp.csc_matrix((0, len(self.vocab)), dtype=np.float32)
+                self._row_script = np.zeros(0, dtype=np.int8)
                 return
             dl = np.asarray(counts.sum(axis=1)).ravel()
             avgdl = float(dl.mean()) or 1.0
@@ -138,8 +145,46 @@ class LexicalIndex:
             for i, a in enumerate(self.article_ids):
                 codes[i] = self._article_code.setdefault(a, len(self._article_code))
             self._row_codes = codes
+            self._row_script = self._scripts_of_rows(counts)
+
+    def _scripts_of_rows(self, counts: sp.csr_matrix) -> np.ndarray:
+        """Each chunk's script by the majority of its term occurrences (0 when it has no letters)."""
+        have = len(self._term_script)
+        if have < len(self.vocab):  # ids are handed out in insertion order and only grow: label the new terms
+            codes = [1 + SCRIPTS.index(sc) if (sc := term_script(t)) else 0
+                     for t in itertools.islice(self.vocab, have, None)]
+            self._term_script = np.concatenate([self._term_script, np.asarray(codes, dtype=np.int8)])
+        ts = self._term_script[: counts.shape[1]]
+        ar = np.asarray(counts @ (ts == 1).astype(np.float32)).ravel()
+        la = np.asarray(counts @ (ts == 2).astype(np.float32)).ravel()
+        return np.where((ar >= la) & (ar > 0), 1, np.where(la > 0, 2, 0)).astype(np.int8)
 
     # -- querying --------------------------------------------------------------------------
+    def script_counts(self) -> dict[str, int]:
+        """How many chunks are mainly Arabic and how many mainly Latin (a mixed-language corpus has both)."""
+        self._ensure_weights()
+        with self._lock:
+            n = np.bincount(self._row_script, minlength=3)
+            return {name: int(n[i + 1]) for i, name in enumerate(SCRIPTS)}
+
+    def chunks_in_script(self, script: str) -> list[tuple[str, str]]:
+        """(chunk id, article id) of every chunk mainly in `script`."""
+        self._ensure_weights()
+        with self._lock:
+            rows = np.flatnonzero(self._row_script == 1 + SCRIPTS.index(script))
+            return [(self.chunk_ids[r], self.article_ids[r]) for r in rows]
+
+    def chunk_scripts(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """The script of each given chunk ("" for unknown chunks and chunks without letters)."""
+        self._ensure_weights()
+        with self._lock:
+            out = {}
+            for c in chunk_ids:
+                r = self._row_of.get(c)
+                code = int(self._row_script[r]) if r is not None and r < len(self._row_script) else 0
+                out[c] = SCRIPTS[code - 1] if code else ""
+            return out
+
     def coverage(self, text: str) -> float:
         """Share of the query's terms (idf-weighted) the corpus knows: near 0 for English asked of Arabic text."""
         self._ensure_weights()

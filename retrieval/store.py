@@ -14,6 +14,7 @@ import chromadb
 import numpy as np
 
 from corpus.models import Article, Chunk
+from retrieval.analysis import text_script
 from retrieval.errors import KhabarError, ModelMismatchError
 from retrieval.models import Filters
 
@@ -48,11 +49,11 @@ def date_int(iso: str | None) -> int:
         return 0
 
 
-def where_clause(filters: Filters | None) -> dict | None:
-    """Translate filters into a Chroma `where` so filtering happens inside the search."""
+def where_clause(filters: Filters | None, script: str | None = None) -> dict | None:
+    """Translate filters (and a chunk script) into a Chroma `where` so filtering happens inside the search."""
+    parts: list[dict] = [{"script": script}] if script else []
     if filters is None or filters.is_empty():
-        return None
-    parts: list[dict] = []
+        return parts[0] if parts else None
     if filters.source:
         parts.append({"source": filters.source})
     if filters.agency:
@@ -98,7 +99,8 @@ class ChromaStore:
         self.collection_name = collection
         self._col = client.get_or_create_collection(
             collection,
-            metadata={"embedding_model": embedding_model, "dimension": dimension},
+            # chunk_scripts: every chunk carries its script (created so, or labelled by `record_scripts`)
+            metadata={"embedding_model": embedding_model, "dimension": dimension, "chunk_scripts": 1},
             configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             embedding_function=None,
         )
@@ -120,6 +122,34 @@ class ChromaStore:
                 log.info("raised HNSW ef_search of %s from %d to %d", self.collection_name, current, EF_SEARCH)
         except Exception as e:  # noqa: BLE001 - an older server may refuse; search still works, less exactly
             log.warning("could not raise HNSW ef_search of %s: %s", self.collection_name, e)
+
+    @property
+    def scripts_recorded(self) -> bool:
+        """Whether every chunk's metadata has its script, so a search can ask for one script's chunks."""
+        return bool((self._col.metadata or {}).get("chunk_scripts"))
+
+    def record_scripts(self) -> int:
+        """Label the chunks of an index made before chunk scripts were recorded; returns how many it labelled.
+
+        Safe to interrupt: labelled chunks stay labelled, and the collection is marked only at the end.
+        """
+        if self.scripts_recorded:
+            return 0
+        labelled, offset = 0, 0
+        while True:
+            got = self._col.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
+            if not got["ids"]:
+                break
+            todo = [(cid, {**(meta or {}), "script": text_script(doc or "") or "other"})
+                    for cid, meta, doc in zip(got["ids"], got["metadatas"] or [], got["documents"] or [])
+                    if "script" not in (meta or {})]
+            if todo:  # whole metadata, so a server that replaces instead of merging loses nothing
+                self._col.update(ids=[c for c, _ in todo], metadatas=[m for _, m in todo])
+                labelled += len(todo)
+            offset += len(got["ids"])
+        self._col.modify(metadata={**(self._col.metadata or {}), "chunk_scripts": 1})
+        log.info("labelled the script of %d chunks in %s", labelled, self.collection_name)
+        return labelled
 
     @staticmethod
     def collection_info(client, collection: str) -> dict | None:
@@ -186,6 +216,7 @@ class ChromaStore:
             "start": chunk.start,
             "end": chunk.end,
             "content_hash": article.content_hash,
+            "script": text_script(chunk.text) or "other",
         }
 
     def delete(self, chunk_ids: Iterable[str]) -> None:
@@ -222,11 +253,13 @@ class ChromaStore:
             return {}
         return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], embs)}
 
-    def query(self, embedding: np.ndarray, *, k: int, filters: Filters | None = None) -> list[ChunkHit]:
+    def query(self, embedding: np.ndarray, *, k: int, filters: Filters | None = None,
+              script: str | None = None) -> list[ChunkHit]:
+        """The k nearest chunks, within the filters and (when given) among chunks of one script only."""
         got = self._col.query(
             query_embeddings=np.asarray(embedding, dtype=np.float32).reshape(1, -1),
             n_results=k,
-            where=where_clause(filters),
+            where=where_clause(filters, script),
             include=["metadatas", "distances", "documents"],
         )
         hits = []

@@ -174,7 +174,7 @@ def test_term_vectors_checked_and_rebuilt(gloss_home, damage):
     healthy = _check(run_doctor(_gloss_settings(gloss_home)), "term vectors")
     assert healthy["ok"] and "all with vectors" in healthy["detail"]
     n = int(healthy["detail"].split()[0])
-    assert n > 20  # the seed article's Arabic vocabulary
+    assert n > 20  # the seed article's vocabulary
     if damage == "delete":
         path.unlink()
     elif damage == "truncate":
@@ -184,7 +184,7 @@ def test_term_vectors_checked_and_rebuilt(gloss_home, damage):
         cl.retain(set(cl.terms[: n // 2]))
         cl.save()
     found = _check(run_doctor(_gloss_settings(gloss_home)), "term vectors")
-    assert "English questions" in found["detail"] and "khabar ingest" in found["detail"]
+    assert "other language get dense search" in found["detail"] and "khabar ingest" in found["detail"]
     if damage == "delete":  # never built is a state, not damage: the next ingest builds them
         assert found["ok"]
         open_service(gloss_home, GlossEmbedder()).indexer.ingest([])
@@ -228,3 +228,24 @@ def _analyzer():
     from retrieval.lexical import analyzer_id
 
     return analyzer_id()
+
+
+def test_chunk_scripts_of_an_older_index_reported_and_labelled(home):
+    """An index from before chunk script labels works, says so, and --fix labels it without re-embedding."""
+    from retrieval.store import make_client
+
+    client = make_client(home=home)
+    col = client.get_collection("khabar")
+    got = col.get(include=["metadatas"])
+    assert all(m["script"] == "arabic" for m in got["metadatas"])
+    col.update(ids=got["ids"], metadatas=[{"script": None}] * len(got["ids"]))  # None deletes the key
+    col.modify(metadata={k: v for k, v in col.metadata.items() if k != "chunk_scripts"})
+    del client, col
+    gc.collect()
+    rep = run_doctor(_settings(home), fix=False)
+    check = _check(rep, "chunk scripts")
+    assert check["ok"] and "predates" in check["detail"] and rep["ok"]
+    rep = run_doctor(_settings(home), fix=True)
+    check = _check(rep, "chunk scripts")
+    assert check["fixed"] and f"labelled {len(got['ids'])} chunks" in check["detail"]
+    assert _check(run_doctor(_settings(home), fix=False), "chunk scripts")["detail"].startswith("every chunk")

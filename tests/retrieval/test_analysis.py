@@ -63,3 +63,23 @@ def test_is_arabic():
     assert is_arabic("ما هي عاصمة السعودية؟")
     assert not is_arabic("What is the capital of Saudi Arabia?")
     assert not is_arabic("1234")
+
+
+def test_text_and_term_scripts():
+    from retrieval.analysis import term_script, text_script
+
+    assert text_script("أعلنت وزارة الطاقة ارتفاع إنتاج النفط") == "arabic"
+    assert text_script("Oil output rose, قالت الوزارة") == "latin"  # more Latin letters than Arabic ones
+    assert text_script("2015 - ١٢") == "" and text_script("") == ""
+    assert term_script(terms("النفط")[0]) == "arabic" and term_script("oil") == "latin"
+    assert term_script("2015") == "" and term_script(terms("٢٠١٥")[0]) == ""
+
+
+def test_term_words_pair_each_indexed_term_with_its_written_word():
+    from retrieval.analysis import arabic_words, term_words
+
+    text = "The Falcons hunted والصقور في 2015"
+    pairs = term_words(text)
+    assert [t for t, _ in pairs] == [t for t in terms(text) if t != "2015"]  # numbers are not words to translate
+    assert ("falcon", "Falcons") in pairs and (terms("والصقور")[0], "والصقور") in pairs
+    assert arabic_words("ما هو الصقر؟ الصقر طائر جارح") == ["الصقر", "طائر", "جارح"]  # stopwords out, each once

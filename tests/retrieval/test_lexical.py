@@ -126,3 +126,16 @@ def test_chunks_with_finds_the_chunks_holding_a_term():
     assert lex.chunks_with(["unknown-term"]) == [] and lex.chunks_with([]) == []
     lex.remove(["a::0"])
     assert lex.chunks_with([oil]) == ["c::0"]
+
+
+def test_chunk_scripts_follow_adds_removals_and_reloads(tmp_path):
+    idx = _index(tmp_path / "lexical.npz")
+    assert idx.script_counts() == {"arabic": 2, "latin": 1}
+    assert idx.chunk_scripts(["a::0", "c::0", "zzz"]) == {"a::0": "arabic", "c::0": "latin", "zzz": ""}
+    idx.add(["d::0", "e::0"], ["d", "e"], ["Saudi Aramco أرامكو", "2015 ٢٠١٦"])
+    assert idx.chunk_scripts(["d::0", "e::0"]) == {"d::0": "latin", "e::0": ""}  # by term occurrences
+    idx.remove(["c::0", "d::0"])
+    assert idx.script_counts() == {"arabic": 2, "latin": 0}
+    idx.save()
+    again = LexicalIndex.load(tmp_path / "lexical.npz")
+    assert again.script_counts() == {"arabic": 2, "latin": 0} and again.chunk_scripts(["b::0"]) == {"b::0": "arabic"}

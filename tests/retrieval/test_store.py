@@ -63,7 +63,8 @@ def test_stored_hashes_embeddings_and_paging(store, fake_embedder):
 def test_collection_records_model_and_mismatch_names_rebuild(store, tmp_path, fake_embedder):
     client = store.client
     assert ChromaStore.collection_info(client, "test-col") == {"embedding_model": fake_embedder.name,
-                                                         "dimension": fake_embedder.dimension}
+                                                         "dimension": fake_embedder.dimension,
+                                                         "chunk_scripts": 1}
     assert ChromaStore.collection_info(client, "absent") is None
     with pytest.raises(ModelMismatchError, match="--rebuild"):
         ChromaStore(client, collection="test-col", embedding_model="other/model", dimension=fake_embedder.dimension)
@@ -104,3 +105,41 @@ def test_search_breadth_is_raised_on_collections_made_by_older_versions(tmp_path
     assert client.get_collection("old-col").configuration["hnsw"]["ef_search"] == EF_SEARCH
     ChromaStore(client, collection="new-col", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
     assert client.get_collection("new-col").configuration["hnsw"]["ef_search"] == EF_SEARCH
+
+
+def test_chunks_carry_their_script_and_a_query_can_ask_for_one(tmp_path, fake_embedder):
+    client = make_client(home=tmp_path)
+    st = ChromaStore(client, collection="mixed", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    assert st.scripts_recorded  # a new collection labels every chunk as it is written
+    rows = [_article("ar", "okaz", "2015-07-21", "النفط في السعودية"),
+            _article("en", "reuters", "2015-07-21", "Oil in Saudi Arabia")]
+    items = [(a, c) for a, cs in rows for c in cs]
+    st.upsert_many(items, fake_embedder.embed_passages([c.text for _, c in items]))
+    q = fake_embedder.embed_queries(["النفط"])[0]
+    assert [h.article_id for h in st.query(q, k=5, script="latin")] == ["en"]
+    assert [h.article_id for h in st.query(q, k=5, script="arabic", filters=Filters(source="okaz"))] == ["ar"]
+    assert st.query(q, k=5, script="latin", filters=Filters(source="okaz")) == []
+    assert where_clause(Filters(source="okaz"), "latin") == {"$and": [{"script": "latin"}, {"source": "okaz"}]}
+    assert where_clause(None, "arabic") == {"script": "arabic"}
+
+
+def test_record_scripts_labels_an_index_made_before_scripts(tmp_path, fake_embedder):
+    """An older collection (no script in chunk metadata) is labelled in place, its other metadata kept."""
+    client = make_client(home=tmp_path)
+    old = client.create_collection("older", metadata={"embedding_model": fake_embedder.name,
+                                                      "dimension": fake_embedder.dimension},
+                                   configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    texts = {"a::0": "النفط في السعودية", "b::0": "Oil in Saudi Arabia", "c::0": "2015"}
+    old.add(ids=list(texts), embeddings=fake_embedder.embed_passages(list(texts.values())),
+            metadatas=[{"article_id": c[0], "start": 0, "end": len(t), "source": "x"} for c, t in texts.items()],
+            documents=list(texts.values()))
+    st = ChromaStore(client, collection="older", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    assert not st.scripts_recorded
+    assert st.record_scripts() == 3
+    got = {cid: m for cid, m, _ in st.get_chunks()}
+    assert {c: m["script"] for c, m in got.items()} == {"a::0": "arabic", "b::0": "latin", "c::0": "other"}
+    assert got["b::0"]["article_id"] == "b" and got["b::0"]["source"] == "x"
+    reopened = ChromaStore(client, collection="older", embedding_model=fake_embedder.name,
+                           dimension=fake_embedder.dimension)
+    assert reopened.scripts_recorded and reopened.record_scripts() == 0
+    assert ChromaStore.collection_info(client, "older")["embedding_model"] == fake_embedder.name
