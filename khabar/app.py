@@ -85,14 +85,15 @@ def open_index(settings: Settings, *, embedder=None, rebuild: bool = False) -> I
 def build_service(settings: Settings, *, embedder=None, index: Index | None = None):
     """Wire everything into the AnswerService every front end shares."""
     from retrieval.ingest import Indexer
-    from retrieval.search import Searcher
+    from retrieval.search import SearchConfig, Searcher
     from retrieval.service import AnswerService
 
     index = index or open_index(settings, embedder=embedder)
     indexer = Indexer(store=index.store, manifest=index.manifest, lexical=index.lexical, embedder=index.embedder,
                       crosslingual=index.crosslingual)
     searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder,
-                        crosslingual=index.crosslingual)
+                        crosslingual=index.crosslingual,
+                        config=SearchConfig(cross_script_bonus=settings.khabar_cross_language_bonus))
     llm = None
     if settings.khabar_llm:
         from retrieval.answering import LLMAnswerer, make_chat_model

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     khabar_threads: int = 0  # 0 = number of cores
     khabar_corpus_path: str = ""  # what /reindex and `khabar ingest` with no PATH ingest
     khabar_collection: str = "khabar"
+    # a corpus with Arabic and English articles: added to the other language's cosines (0 = one search)
+    khabar_cross_language_bonus: float = Field(default=0.05, ge=0.0, le=1.0)
 
     # Chroma server mode (empty host = embedded PersistentClient under KHABAR_HOME)
     chroma_host: str = ""

@@ -1,11 +1,12 @@
-"""English words to Arabic index terms through the multilingual embedding model: BM25 for English questions.
+"""Words of one language to index terms of the other through the multilingual embedding model.
 
 BM25 knows none of an English question's words in Arabic text, so hybrid search used to fall back to
-dense alone there. Every Arabic term of the lexical index is embedded once (as the word most often
-written for it, with the model's query prompt); the English words of a question that BM25 does not know
-are embedded at search time and each picks its nearest Arabic terms, weighted by how close each is to the
-word's best match. The weighted terms then score chunks with the ordinary BM25 weights (the README has
-the measured effect on XQuAD en→ar).
+dense alone there. Every term of the lexical index (Arabic and Latin-script) is embedded once (as the word
+most often written for it, with the model's query prompt); the English words of a question that BM25 does
+not know are embedded at search time and each picks its nearest Arabic terms, weighted by how close each
+is to the word's best match. The weighted terms then score chunks with the ordinary BM25 weights (the
+README has the measured effect on XQuAD en→ar). In a corpus with articles in both languages the same
+vectors translate an Arabic question's words into English terms, for the English articles.
 
 Persisted as one `.npz` (no pickle, vectors in float16) beside the lexical index; tied to the embedding
 model that made the vectors and the analyzer that made the terms, so another of either starts afresh.
@@ -14,7 +15,6 @@ model that made the vectors and the analyzer that made the terms, so another of 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import Counter
@@ -23,13 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.analysis import arabic_term_words
+from retrieval.analysis import term_script, term_words
 from retrieval import npzfile
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-_ARABIC_TERM = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 SAVE_EVERY_S = 30.0
 
 EmbedWords = Callable[[Sequence[str]], np.ndarray]
@@ -52,6 +51,7 @@ class CrossLingualTerms:
         self._blocks: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
         self._pending: dict[str, Counter] = {}
+        self._script_rows: dict[str, tuple] = {}  # script -> (n terms, vectors, terms), cached by `_rows_in`
         self.dirty = False
         self._unread = False  # a saved file not read yet (`load` defers it to first use)
 
@@ -81,7 +81,7 @@ class CrossLingualTerms:
         """Count how new Arabic terms are written in `texts` (cheap; embedding waits for `sync`)."""
         self._read()
         for text in texts:
-            pairs = [(t, w) for t, w in arabic_term_words(text) if t not in self._row and _ARABIC_TERM.match(t)]
+            pairs = [(t, w) for t, w in term_words(text) if t not in self._row and term_script(t)]
             if not pairs:
                 continue
             with self._lock:  # one text at a time: a search translating meanwhile never waits long
@@ -93,7 +93,7 @@ class CrossLingualTerms:
         """Arabic terms of a lexical vocabulary with neither a vector nor a pending spelling."""
         self._read()
         with self._lock:
-            return [t for t in vocabulary if _ARABIC_TERM.match(t) and t not in self._row and t not in self._pending]
+            return [t for t in vocabulary if t not in self._row and t not in self._pending and term_script(t)]
 
     def add_bare(self, terms: Iterable[str]) -> None:
         """Queue terms whose written form is unknown (their text is gone): the term itself gets embedded."""
@@ -114,7 +114,7 @@ class CrossLingualTerms:
                 self._terms = [self._terms[i] for i in keep]
                 self._words = [self._words[i] for i in keep]
                 self._row = {t: i for i, t in enumerate(self._terms)}
-                self._blocks, self._matrix = ([mat] if keep else []), None
+                self._blocks, self._matrix, self._script_rows = ([mat] if keep else []), None, {}
                 self.dirty = True
             return dropped
 
@@ -140,7 +140,7 @@ class CrossLingualTerms:
                     self._pending.pop(term, None)
                 if keep:
                     self._blocks.append(vecs[keep])
-                    self._matrix = None
+                    self._matrix, self._script_rows = None, {}
                     self.dirty = True
                 added += len(keep)
             if self.path is not None and time.monotonic() - last_save > save_every_s:
@@ -157,19 +157,37 @@ class CrossLingualTerms:
             return self._matrix
 
     # -- translating -----------------------------------------------------------------------
-    def translate(self, words: Sequence[str], embed_words: EmbedWords) -> dict[str, float]:
-        """Weighted Arabic index terms for (English) `words` ({} when there are no vectors).
+    def _rows_in(self, script: str) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+        """(vectors, terms, columns to ignore or None) for translating into one script's terms; cached until
+        the vectors change. A minority script gets its own small copy; the bulk shares the whole matrix."""
+        with self._lock:
+            mat, terms = self._vectors(), self._terms
+            cached = self._script_rows.get(script)
+            if cached is None or cached[0] != len(terms):
+                mask = np.fromiter((term_script(t) == script for t in terms), dtype=bool, count=len(terms))
+                if 2 * int(mask.sum()) <= len(terms):
+                    rows = np.flatnonzero(mask)
+                    cached = (len(terms), mat[rows] if rows.size else mat[:0], [terms[i] for i in rows], None)
+                else:
+                    cached = (len(terms), mat, terms, None if mask.all() else ~mask)
+                self._script_rows[script] = cached
+            return cached[1], cached[2], cached[3]
+
+    def translate(self, words: Sequence[str], embed_words: EmbedWords, *, into: str = "arabic") -> dict[str, float]:
+        """Weighted index terms in the script `into` for `words` of the other language ({} without vectors).
 
         Each word takes its `neighbours` nearest terms, weighted exp((cos - best cos) / temperature), so a
         word with one clear translation keeps it and a vague word spreads thin.
         """
-        with self._lock:
-            mat, terms = self._vectors(), self._terms
+        mat, terms, ignore = self._rows_in(into)
         out: dict[str, float] = {}
-        if not words or mat.size == 0:
+        usable = len(terms) - (int(ignore.sum()) if ignore is not None else 0)
+        if not words or mat.size == 0 or usable == 0:
             return out
         sims = np.asarray(embed_words(list(words)), dtype=np.float32) @ mat.T
-        m = min(self.neighbours, sims.shape[1])
+        if ignore is not None:
+            sims[:, ignore] = -np.inf
+        m = min(self.neighbours, usable)
         for row in sims:
             best = np.argpartition(-row, m - 1)[:m]
             top = float(row[best].max())

@@ -7,7 +7,7 @@ the lexical part is weighted by how much of the query the lexical index actually
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -46,6 +46,21 @@ def fuse(dense: Mapping[str, float], lexical: Mapping[str, float], *, weight: fl
     BM25 by its maximum. A candidate missing a dense score gets the lowest one, missing BM25 counts as 0.
     """
     ids = list(dict.fromkeys([*dense, *lexical]))
+    return fuse_pools(dense, [(ids, lexical, weight)], method=method)
+
+
+def fuse_pools(dense: Mapping[str, float], pools: Sequence[tuple[Sequence[str], Mapping[str, float], float]], *,
+               method: str = "zscore") -> dict[str, float]:
+    """Like `fuse`, with each pool's lexical scores normalised among that pool's candidates only.
+
+    A pool is (chunk ids, lexical scores, weight). In a mixed-language corpus each script is a pool: BM25
+    over a question's own words only reaches chunks in its own language, and the other language's chunks
+    are ranked among themselves by translated terms (or not at all, at weight 0), never pushed down as a
+    block for lacking the question's words. Dense scores are normalised over all candidates.
+    """
+    if method not in ("zscore", "minmax"):
+        raise ValueError("method must be zscore or minmax")
+    ids = [i for pool_ids, _, _ in pools for i in pool_ids]
     if not ids:
         return {}
     d = np.array([dense.get(i, np.nan) for i in ids], dtype=np.float64)
@@ -53,14 +68,18 @@ def fuse(dense: Mapping[str, float], lexical: Mapping[str, float], *, weight: fl
         d = np.zeros(len(ids))
     else:
         d = np.where(np.isnan(d), np.nanmin(d), d)
-    ln = np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float64)
-    if method == "zscore":
-        fused = zscore(d) + (weight * zscore(ln) if weight else 0.0)
-    elif method == "minmax":
-        lmax = ln.max() if ln.size else 0.0
-        fused = minmax(d) + weight * (ln / lmax if lmax > 0 else ln)
-    else:
-        raise ValueError("method must be zscore or minmax")
+    fused = zscore(d) if method == "zscore" else minmax(d)
+    start = 0
+    for pool_ids, lexical, weight in pools:
+        end = start + len(pool_ids)
+        if weight and end > start:
+            ln = np.array([lexical.get(i, 0.0) for i in pool_ids], dtype=np.float64)
+            if method == "zscore":
+                fused[start:end] += weight * zscore(ln)
+            else:
+                lmax = ln.max()
+                fused[start:end] += weight * (ln / lmax if lmax > 0 else ln)
+        start = end
     return dict(zip(ids, np.asarray(fused, dtype=np.float64).tolist()))
 
 

@@ -10,13 +10,14 @@ import numpy as np
 
 from corpus.fingerprint import CONTAINED_SHARE, NEAR_DUPLICATE_BITS, Story, hamming, same_story
 from corpus.models import Article
-from retrieval.analysis import latin_words
-from retrieval.fusion import fuse, lexical_weight, rrf
+from retrieval.analysis import SCRIPTS, arabic_words, latin_words, term_script, text_script
+from retrieval.fusion import fuse, fuse_pools, lexical_weight, rrf
 from retrieval.models import Filters, Hit, Passage
 
 log = logging.getLogger(__name__)
 
 MODES = ("dense", "lexical", "hybrid", "rrf")  # rrf: the naive baseline, kept for evaluation
+MEMORY_POOL_MAX = 5000  # other-language chunks searched in memory (about 8 MB of vectors) rather than by Chroma
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class SearchConfig:
     # (retrieval.crosslingual). On XQuAD en→ar this weight, 8 neighbours and temperature 0.02 gave R@1
     # 0.747-0.752 in a sweep, and 0.743 / 0.753 on each half with the weights tuned on the other half.
     translation_weight: float = 0.35
+    # Mixed-language corpora: multilingual-e5 scores a question's own language higher, so articles in the
+    # other script come from a search of their own and get this much added to their cosine for ranking
+    # (`khabar eval squad --mix`, README "Mixed-language corpora"); 0 searches one pool as before.
+    cross_script_bonus: float = 0.05
+    # ...when the smaller language holds at least this share of the chunks: all of SaudiNewsNet has 39
+    # mostly-Latin chunks in 47,478 (0.08%), which would cost every question ~13 ms and no answers.
+    cross_script_min_share: float = 0.01
+    cross_script_candidates: int = 40
+    cross_script_lexical: float = 0.7  # weight of the translated BM25 over the other language's chunks
     passages_per_hit: int = 2
     dedup_hamming: int = NEAR_DUPLICATE_BITS
     dedup_containment: float = CONTAINED_SHARE  # merge a copy cut or extended by another outlet (0: SimHash only)
@@ -54,6 +64,7 @@ class Searcher:
         self.crosslingual = crosslingual
         self.config = config or SearchConfig()
         self.last_timings: dict[str, float] = {}
+        self._pool_cache: tuple[tuple, dict[str, np.ndarray]] = ((), {})  # see `_pool_vectors`
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -72,13 +83,16 @@ class Searcher:
 
         weight = 1.0
         lex_terms: dict[str, float] = {}  # BM25 query terms, when some of them are translations
+        # a mixed-language corpus: the corpus's other script is searched as a pool of its own
+        other = self._other_script(query) if mode == "hybrid" else ""
         if mode == "hybrid":
             # BM25 only counts when the index knows enough of the query's words (0 for English over Arabic)...
             weight = lexical_weight(self.lexical.coverage(query), base=cfg.lexical_base_weight,
                                     min_coverage=cfg.min_coverage)
-            # ...unless the words it does not know are English ones the term vectors can translate.
+            # ...unless the words it does not know are English ones the term vectors can translate (in a
+            # mixed corpus the question's own words rank its own language, translations the other one).
             t = time.perf_counter()
-            lex_terms = self._translated_terms(query)
+            lex_terms = {} if other else self._translated_terms(query)
             if lex_terms:
                 timings["translate_ms"] = (time.perf_counter() - t) * 1000
                 weight = max(weight, cfg.translation_weight)
@@ -94,15 +108,32 @@ class Searcher:
             for h in self.store.query(qvec, k=n_cand, filters=filters):
                 dense[h.chunk_id] = h.score
                 art_of[h.chunk_id] = h.article_id
+            if other:
+                for cid, aid, score in self._other_script_dense(qvec, other, filters, dense):
+                    dense[cid] = score
+                    art_of[cid] = aid
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
-        if use_lex:
+        translated: dict[str, float] = {}  # the other script's BM25 terms in a mixed corpus
+        if other:
             t = time.perf_counter()
-            allowed = None if filters is None else self.manifest.filter_article_ids(filters)
+            translated = self._translated_terms(query, into=other)
+            if translated:
+                timings["translate_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        allowed = None if filters is None or not (use_lex or translated) else self.manifest.filter_article_ids(filters)
+        if use_lex:
             found = (self.lexical.search_terms(lex_terms, k=n_cand, allowed_articles=allowed) if lex_terms
                      else self.lexical.search(query, k=n_cand, allowed_articles=allowed))
             for cid, aid, s in found:
                 lex[cid] = s
                 art_of[cid] = aid
+        other_found: list[str] = []  # the other pool's BM25 candidates (scored again within that pool)
+        if translated:
+            for cid, aid, _ in self.lexical.search_terms(translated, k=cfg.cross_script_candidates,
+                                                         allowed_articles=allowed):
+                art_of[cid] = aid
+                other_found.append(cid)
+        if use_lex or translated:
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         if mode == "dense":
@@ -112,6 +143,10 @@ class Searcher:
         elif mode == "rrf":
             scores = rrf([sorted(dense, key=dense.__getitem__, reverse=True),
                           sorted(lex, key=lex.__getitem__, reverse=True)])
+        elif other:
+            t = time.perf_counter()
+            scores = self._fuse_scripts(query, qvec, other, dense, lex, weight, translated, other_found)
+            timings["fuse_ms"] = (time.perf_counter() - t) * 1000
         else:
             t = time.perf_counter()
             if weight > 0:
@@ -133,33 +168,121 @@ class Searcher:
         self.last_timings = timings
         return hits
 
-    def _translated_terms(self, query: str) -> dict[str, float]:
-        """BM25 terms for a query with Latin words the index does not know: its own known terms at weight 1
-        plus the Arabic terms nearest each unknown word ({} when no word needs translating, or it fails)."""
+    def _other_script(self, query: str) -> str:
+        """The corpus's other script when the question should also search it ("" for a one-language corpus)."""
+        if self.config.cross_script_bonus <= 0 or not getattr(self.store, "scripts_recorded", False):
+            return ""
+        own = text_script(query)
+        if own not in SCRIPTS:
+            return ""
+        other = SCRIPTS[1 - SCRIPTS.index(own)]
+        counts = self.lexical.script_counts()
+        smaller = min(counts.get(own, 0), counts.get(other, 0))
+        return other if smaller and smaller >= self.config.cross_script_min_share * sum(counts.values()) else ""
+
+    def _other_script_dense(self, qvec: np.ndarray, other: str, filters: Filters | None,
+                            found: dict[str, float]) -> list[tuple[str, str, float]]:
+        """The other script's nearest chunks, unless the main search already returned enough of them.
+
+        A Chroma query filtered on the script costs 15-110 ms on a 47k-chunk index (the allow-list), so a
+        small other-language share (up to MEMORY_POOL_MAX chunks) is searched exactly in memory instead,
+        its vectors read once per index change.
+        """
+        want = self.config.cross_script_candidates
+        scripts = self.lexical.chunk_scripts(list(found))
+        if sum(1 for c in found if scripts.get(c) == other) >= want:
+            return []
+        pool = self.lexical.chunks_in_script(other)
+        if len(pool) > MEMORY_POOL_MAX:
+            return [(h.chunk_id, h.article_id, h.score)
+                    for h in self.store.query(qvec, k=want, filters=filters, script=other)]
+        if filters is not None:
+            allowed = self.manifest.filter_article_ids(filters)
+            pool = [(c, a) for c, a in pool if a in allowed]
+        vecs = self._pool_vectors(other, [c for c, _ in pool])
+        have = [(c, a) for c, a in pool if c in vecs]
+        if not have:
+            return []
+        cos = np.stack([vecs[c] for c, _ in have]) @ qvec
+        top = np.argsort(-cos, kind="stable")[:want]
+        return [(have[i][0], have[i][1], float(cos[i])) for i in top]
+
+    def _pool_vectors(self, script: str, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of one script's chunks, cached until the lexical index changes."""
+        version = (self.lexical.version, script)
+        if self._pool_cache[0] != version:
+            self._pool_cache = (version, {})
+        cache = self._pool_cache[1]
+        missing = [c for c in chunk_ids if c not in cache]
+        if missing:
+            cache.update(self.store.embeddings(missing))
+        return cache
+
+    def _fuse_scripts(self, query: str, qvec: np.ndarray, other: str, dense: dict[str, float],
+                      lex: dict[str, float], weight: float, translated: dict[str, float],
+                      other_found: list[str]) -> dict[str, float]:
+        """Fuse a mixed-language candidate set: the other script's chunks get the cross-script bonus on their
+        cosine and are ranked lexically among themselves, by the question's `translated` words when there
+        are any, else by dense alone. Their `lex` entries become the translated BM25."""
+        ids = list(dict.fromkeys([*dense, *lex, *other_found]))
+        self._complete_dense(qvec, dense, [c for c in ids if c not in dense])
+        script = self.lexical.chunk_scripts(ids)
+        own_ids = [c for c in ids if script.get(c) != other]
+        other_ids = [c for c in ids if script.get(c) == other]
+        if weight > 0:
+            lex.update(self.lexical.score_chunks(query, [c for c in own_ids if c not in lex]))
+        bonus = self.config.cross_script_bonus
+        adjusted = {c: v + bonus if script.get(c) == other else v for c, v in dense.items()}
+        pools = [(own_ids, lex, weight)]
+        if other_ids:
+            other_lex = self.lexical.score_terms(translated, other_ids) if translated else {}
+            lex.update({c: other_lex.get(c, 0.0) for c in other_ids})
+            pools.append((other_ids, other_lex, self.config.cross_script_lexical if translated else 0.0))
+        return fuse_pools(adjusted, pools, method=self.config.fusion)
+
+    def _translated_terms(self, query: str, *, into: str = "") -> dict[str, float]:
+        """BM25 terms for a query with Latin words the index does not know (or, `into` a script, with any
+        words of the other script): its own known terms at weight 1 plus the index terms nearest each such
+        word ({} when no word needs translating, or it fails)."""
         if self.crosslingual is None:
             return {}
         vocab, analyze = self.lexical.vocab, self.lexical.analyzer
-        unknown = [w for w in latin_words(query) if not w.isdigit() and (t := analyze(w)) and t[0] not in vocab]
-        if not unknown or not len(self.crosslingual):  # the vectors are read on the first English question
+        if into == "latin":
+            words = arabic_words(query)
+        else:
+            words = [w for w in latin_words(query)
+                     if not w.isdigit() and (t := analyze(w)) and (into or t[0] not in vocab)]
+        out = self._translate(words, into or "arabic") if words else {}
+        if not out:
+            return {}
+        # the question's own known terms too (a year, a name written in the other script); in a mixed corpus
+        # not those of its own language, which would fill the other language's candidates with its own
+        out.update({t: 1.0 for t in analyze(query) if t in vocab and (not into or term_script(t) in (into, ""))})
+        return out
+
+    def _translate(self, words: list[str], into: str) -> dict[str, float]:
+        """Index terms in the script `into` for words of the other one ({} without vectors, or on failure)."""
+        if not len(self.crosslingual):  # the vectors are read on the first question that needs them
             return {}
         try:
-            out = self.crosslingual.translate(unknown, self.embedder.embed_words)
+            return self.crosslingual.translate(words, self.embedder.embed_words, into=into)
         except Exception:  # noqa: BLE001 - a failed translation costs the lexical evidence, not the search
-            log.warning("translating %r into index terms failed; searching without it", unknown, exc_info=True)
+            log.warning("translating %r into index terms failed; searching without it", words, exc_info=True)
             return {}
-        out.update({t: 1.0 for t in analyze(query) if t in vocab})
-        return out
 
     def _complete_scores(self, qvec: np.ndarray, dense: dict[str, float], lex: dict[str, float],
                          lexical_scores) -> None:
         """Give every candidate both scores: exact cosine from stored vectors, exact BM25 from the counts."""
-        missing_dense = [c for c in lex if c not in dense]
-        if missing_dense:
-            for cid, vec in self.store.embeddings(missing_dense).items():
-                dense[cid] = float(np.dot(vec, qvec))
+        self._complete_dense(qvec, dense, [c for c in lex if c not in dense])
         missing_lex = [c for c in dense if c not in lex]
         if missing_lex:
             lex.update(lexical_scores(missing_lex))
+
+    def _complete_dense(self, qvec: np.ndarray, dense: dict[str, float], chunk_ids: list[str]) -> None:
+        """Exact cosines, from the stored vectors, for candidates the vector search did not return."""
+        if chunk_ids:
+            for cid, vec in self.store.embeddings(chunk_ids).items():
+                dense[cid] = float(np.dot(vec, qvec))
 
     def _collapse(self, scores: dict[str, float], dense: dict[str, float], lex: dict[str, float],
                   art_of: dict[str, str], k: int) -> list[Hit]:

@@ -159,3 +159,29 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert "no words" in err
     err = _one_line_error(run_khabar("ask", "x", "--since", "2015-13-01", env=env))
     assert "YYYY-MM-DD" in err
+
+
+@pytest.mark.slow
+def test_eval_on_a_mixed_language_corpus_reaches_the_other_language(tmp_path, shared_dir):
+    """The real model over XQuAD paragraphs indexed half in Arabic, half in English, with Arabic news around them:
+    Arabic questions whose paragraph is in English are found once the other language is searched on its own."""
+    from tests.retrieval.conftest import make_snn_zip
+
+    files = {}
+    for lang in ("ar", "en"):
+        data = json.loads((shared_dir / "data" / "xquad" / f"xquad.{lang}.json").read_text(encoding="utf-8"))
+        files[lang] = tmp_path / f"{lang}.json"
+        files[lang].write_text(json.dumps({"data": data["data"][:6]}, ensure_ascii=False), encoding="utf-8")
+    distractors = make_snn_zip(tmp_path / "day.zip", 150, shared=shared_dir)
+    args = ("eval", "squad", "--contexts", str(files["ar"]), "--mix", str(files["en"]), "--questions",
+            str(files["ar"]), "--distractors", str(distractors), "--mode", "hybrid", "--json")
+    runs = {}
+    for bonus in ("0", "0.05"):  # the same index both times; only the search differs
+        proc = run_khabar(*args, env=khabar_env(tmp_path / "home", KHABAR_CROSS_LANGUAGE_BONUS=bonus))
+        assert proc.returncode == 0, proc.stderr
+        runs[bonus] = json.loads(proc.stdout)["modes"]["hybrid"]["by_gold_file"]
+    off, on = runs["0"], runs["0.05"]
+    assert on["mix"]["questions"] > 50
+    assert on["mix"]["recall@1"] >= off["mix"]["recall@1"] + 0.15, runs  # English paragraphs, Arabic questions
+    assert on["mix"]["recall@5"] >= off["mix"]["recall@5"] + 0.15, runs
+    assert on["contexts"]["recall@1"] >= off["contexts"]["recall@1"] - 0.05, runs  # Arabic ones barely move

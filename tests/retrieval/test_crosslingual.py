@@ -58,10 +58,10 @@ def test_each_term_is_embedded_once_as_its_most_frequent_spelling():
 def test_missing_and_bare_terms():
     cl = built(["النفط"])
     vocab = [terms("النفط")[0], terms("الصحراء")[0], "oil", "2015"]
-    assert cl.missing(vocab) == [terms("الصحراء")[0]]  # Latin terms and digits are never translation targets
+    assert cl.missing(vocab) == [terms("الصحراء")[0], "oil"]  # digits are never translation targets
     cl.add_bare(cl.missing(vocab))
-    assert cl.sync(toy_embed) == 1
-    assert cl.words[-1] == terms("الصحراء")[0] and cl.missing(vocab) == []
+    assert cl.sync(toy_embed) == 2
+    assert cl.words[-2:] == [terms("الصحراء")[0], "oil"] and cl.missing(vocab) == []
 
 
 def test_translation_weights_best_match_one():
@@ -74,6 +74,17 @@ def test_translation_weights_best_match_one():
     assert others and max(others) < 1e-3
     assert cl.translate([], toy_embed) == {}
     assert CrossLingualTerms(model="toy").translate(["oil"], toy_embed) == {}  # no vectors yet
+
+
+def test_a_mixed_corpus_translates_both_ways():
+    """Arabic words find English terms for the English articles, English words Arabic terms: never their own."""
+    cl = built(["النفط الصقر حمامة", "The falcon hunts a pigeon over the desert"], neighbours=1)
+    assert set(cl.terms) == {terms(w)[0] for w in ("النفط", "الصقر", "حمامة")} | set(terms("falcon hunts pigeon desert"))
+    assert cl.words[cl.terms.index(terms("falcon")[0])] == "falcon"
+    into_en = cl.translate(["الصقر", "حمامة"], toy_embed, into="latin")
+    assert into_en == {terms("falcon")[0]: 1.0, terms("pigeon")[0]: 1.0}
+    assert cl.translate(["falcon"], toy_embed) == {terms("الصقر")[0]: 1.0}  # into Arabic by default
+    assert CrossLingualTerms(model="toy").translate(["الصقر"], toy_embed, into="latin") == {}
 
 
 def test_digits_are_not_translation_targets():

@@ -76,3 +76,21 @@ def test_rrf_sums_reciprocal_ranks():
     assert out["b"] == pytest.approx(1 / 62 + 1 / 61)
     assert out["a"] == pytest.approx(1 / 61)
     assert out["c"] == pytest.approx(1 / 62)
+
+
+def test_fuse_pools_normalises_lexical_scores_within_each_pool():
+    from retrieval.fusion import fuse_pools
+
+    dense = {"a": 0.9, "b": 0.8, "c": 0.7, "x": 0.85, "y": 0.75}
+    own = {"a": 0.0, "b": 10.0, "c": 5.0}
+    other = {"x": 0.2, "y": 0.1}  # translated BM25: a smaller scale, but ranked among its own pool
+    out = fuse_pools(dense, [(["a", "b", "c"], own, 1.0), (["x", "y"], other, 0.5)])
+    zd = zscore(np.array([0.9, 0.8, 0.7, 0.85, 0.75]))
+    assert out["b"] == pytest.approx(zd[1] + zscore(np.array([0.0, 10.0, 5.0]))[1])
+    assert out["x"] == pytest.approx(zd[3] + 0.5 * 1.0) and out["y"] == pytest.approx(zd[4] - 0.5 * 1.0)
+    # a pool at weight 0 keeps its dense scores: no lexical evidence is not evidence against it
+    silent = fuse_pools(dense, [(["a", "b", "c"], own, 1.0), (["x", "y"], {}, 0.0)])
+    assert silent["x"] == pytest.approx(zd[3]) and silent["y"] == pytest.approx(zd[4])
+    assert fuse_pools(dense, [(list(dense), own, 1.0)]) == fuse(dense, own, weight=1.0)
+    with pytest.raises(ValueError):
+        fuse_pools(dense, [], method="bogus")

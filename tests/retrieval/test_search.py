@@ -265,3 +265,91 @@ def test_a_wire_story_cut_short_by_another_outlet_merges_into_also_in(tmp_path_f
     simhash_only = Searcher(store=svc.searcher.store, lexical=svc.searcher.lexical, manifest=svc.manifest,
                             embedder=svc.searcher.embedder, config=SearchConfig(dedup_containment=0.0))
     assert len([h for h in simhash_only.search(query, k=5) if h.article_id.startswith("story")]) == 2
+
+
+ENGLISH = [
+    {"id": "falcon-en", "title": "Falcons", "text": "A falcon hunted a pigeon over the desert near Riyadh on Saturday.",
+     "source": "reuters", "date": "2020-12-06"},
+    {"id": "oil-en", "title": "Oil", "text": "Crude oil output rose in the eastern region in March.",
+     "source": "reuters", "date": "2019-03-02"},
+]
+
+
+@pytest.fixture(scope="module")
+def mixed_service(tmp_path_factory):
+    return service_over(tmp_path_factory.mktemp("mixed"), ARTICLES + ENGLISH, GlossEmbedder())
+
+
+def test_only_a_corpus_with_both_scripts_searches_the_other_one(searcher, mixed_service):
+    assert searcher.lexical.script_counts()["latin"] == 0
+    assert searcher._other_script("Which falcon hunts pigeons?") == ""  # English over all-Arabic text: as before
+    mixed = mixed_service.searcher
+    counts = mixed.lexical.script_counts()
+    assert counts["latin"] == 2 and counts["arabic"] >= 5  # the palms article has several chunks
+    assert mixed._other_script("الصقر") == "latin" and mixed._other_script("falcon") == "arabic"
+    assert mixed._other_script("2020") == ""
+    off = Searcher(store=mixed.store, lexical=mixed.lexical, manifest=mixed.manifest, embedder=mixed.embedder,
+                   crosslingual=mixed.crosslingual, config=SearchConfig(cross_script_bonus=0.0))
+    assert off._other_script("الصقر") == ""
+
+
+def test_mixed_corpus_ranks_the_other_language_by_translated_words(mixed_service):
+    """An Arabic question reaches the English article through the term vectors, and an English one the Arabic."""
+    searcher = mixed_service.searcher
+    assert mixed_service.indexer.crosslingual.missing(searcher.lexical.vocab) == []  # English terms embedded too
+    hits = searcher.search("الصقر حمامة", k=10, mode="hybrid")
+    assert "translate_ms" in searcher.last_timings
+    by_id = {h.article_id: h for h in hits}
+    assert by_id["falcon-en"].lexical_score > 1 and by_id["oil-en"].lexical_score < 1e-6
+    assert [h.article_id for h in hits if h.source == "reuters"][0] == "falcon-en"
+    hits = searcher.search("falcon pigeon", k=10, mode="hybrid")
+    by_id = {h.article_id: h for h in hits}
+    assert by_id["falcon-riyadh"].lexical_score > 1 and by_id["camel"].lexical_score < 1e-6
+    # filters hold in the other language's search too
+    only = searcher.search("الصقر حمامة", k=10, mode="hybrid", filters=Filters(source="reuters"))
+    assert [h.article_id for h in only][:1] == ["falcon-en"] and {h.source for h in only} == {"reuters"}
+
+
+def test_cross_script_bonus_lifts_the_other_language_without_touching_raw_scores(mixed_service):
+    s = mixed_service.searcher
+    def ranks(bonus):
+        searcher = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                            crosslingual=s.crosslingual, config=SearchConfig(cross_script_bonus=bonus))
+        return {h.article_id: (i, h.dense_score) for i, h in enumerate(searcher.search("الصقر حمامة", k=10))}
+    small, big = ranks(0.01), ranks(5.0)
+    assert small["falcon-en"][0] > 0 and big["falcon-en"][0] == 0  # a huge bonus puts English first
+    assert big["oil-en"][0] < small["oil-en"][0]
+    assert big["falcon-en"][1] == pytest.approx(small["falcon-en"][1])  # the reported cosine is the real one
+
+
+def test_other_language_is_searched_in_memory_or_through_chroma(mixed_service, monkeypatch):
+    """A small other-language share is searched exactly in memory; a large one by Chroma's script filter."""
+    import retrieval.search as search_module
+
+    s = mixed_service.searcher
+    qv = s.embedder.embed_queries(["الصقر حمامة"])[0]
+    mem = s._other_script_dense(qv, "latin", None, {})
+    assert {a for _, a, _ in mem} == {"falcon-en", "oil-en"}
+    stored = s.store.embeddings([c for c, _, _ in mem])
+    assert all(score == pytest.approx(float(stored[c] @ qv), abs=1e-6) for c, _, score in mem)
+    assert s._pool_cache[0] == (s.lexical.version, "latin")  # vectors read once, kept until the index changes
+    monkeypatch.setattr(search_module, "MEMORY_POOL_MAX", 0)
+    via_chroma = s._other_script_dense(qv, "latin", None, {})
+    assert {(c, a) for c, a, _ in via_chroma} == {(c, a) for c, a, _ in mem}
+    monkeypatch.undo()
+    assert [a for _, a, _ in s._other_script_dense(qv, "latin", Filters(since="2020-01-01"), {})] == ["falcon-en"]
+    assert s._other_script_dense(qv, "latin", Filters(source="okaz"), {}) == []
+    # enough of the other language among the main search's hits already: no second search
+    few = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                   config=SearchConfig(cross_script_candidates=1))
+    assert few._other_script_dense(qv, "latin", None, {mem[0][0]: mem[0][2]}) == []
+
+
+def test_a_few_stray_english_chunks_do_not_make_a_corpus_mixed(mixed_service):
+    s = mixed_service.searcher
+    counts = s.lexical.script_counts()
+    share = counts["latin"] / sum(counts.values())
+    def other(min_share):
+        return Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                        config=SearchConfig(cross_script_min_share=min_share))._other_script("الصقر")
+    assert other(share) == "latin" and other(share + 0.01) == ""
