@@ -6,6 +6,9 @@ same-story copies are not indexed), so they are on-topic for the set but their a
 
     python3 benchmarks/answers.py --contexts ../shared/data/xquad/xquad.ar.json \
         --questions ../shared/data/xquad/xquad.en.json --home /tmp/ans-xquad [--features out.jsonl] [--json]
+
+With `--mix FILE` (a parallel file in another language) every other paragraph is indexed from it, as
+`khabar eval squad --mix` does, and the answerable questions' rates are also split by the gold's file.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--contexts", required=True)
     ap.add_argument("--questions")
+    ap.add_argument("--mix", help="a parallel SQuAD file in another language: every other paragraph comes from it")
     ap.add_argument("--distractors", nargs="*", default=[str(DISTRACTORS)])
     ap.add_argument("--home", required=True, help="index folder (reused across runs)")
     ap.add_argument("--holdout", type=int, default=5, help="every N-th paragraph is left out (unanswerable)")
@@ -45,13 +49,14 @@ def main() -> int:
     args = ap.parse_args()
 
     from khabar.app import build_service, open_index
-    from khabar.evaluate import load_squad, load_squad_answers, near_duplicate_groups
+    from khabar.evaluate import load_squad_answers, near_duplicate_groups, select_questions
     from khabar.settings import get_settings
     from retrieval.answering import compose_extractive, detect_language
 
-    articles, ctx_qs = load_squad(args.contexts)
+    articles, qs = select_questions(args.contexts, args.questions, args.mix)
+    mixed_in = {a.article_id for i, a in enumerate(articles) if i % 2} if args.mix else set()
     answers_by_qid: dict[str, list[str]] = {}
-    for path in {args.contexts, args.questions or args.contexts}:
+    for path in {args.contexts, args.questions or args.contexts, args.mix or args.contexts}:
         for qid, texts in load_squad_answers(path).items():
             answers_by_qid.setdefault(qid, []).extend(texts)
     # A held-out paragraph takes its same-story copies with it (ARCD repeats paragraphs cut short or
@@ -59,12 +64,6 @@ def main() -> int:
     copies = near_duplicate_groups(articles)
     held = {a.article_id for i, a in enumerate(articles) if i % args.holdout == args.holdout - 1}
     held |= {c for a in list(held) for c in copies.get(a, ())}
-    gold_of = {qid: gold for qid, _, gold in ctx_qs}
-    if args.questions and Path(args.questions).resolve() != Path(args.contexts).resolve():
-        _, q_list = load_squad(args.questions)
-        qs = [(qid, q, gold_of[qid]) for qid, q, _ in q_list if qid in gold_of]
-    else:
-        qs = ctx_qs
     if args.limit:
         qs = qs[: args.limit]
 
@@ -78,6 +77,7 @@ def main() -> int:
     get_article = service.manifest.article
 
     ok_top = ok_quote = answered = n_ans = 0
+    by_file: dict[str, list[int]] = {}  # gold's file -> [answerable, answered, top citation gold]
     abst_unans = n_unans = 0
     lat: list[float] = []
     feats_out = open(args.features, "w", encoding="utf-8") if args.features else None
@@ -96,11 +96,15 @@ def main() -> int:
             abst_unans += ans.abstained
             continue
         n_ans += 1
+        part = by_file.setdefault("mix" if gold in mixed_in else "contexts", [0, 0, 0])
+        part[0] += 1
         if ans.abstained:
             continue
         answered += 1
+        part[1] += 1
         if ans.citations and ans.citations[0].article_id in {gold, *copies.get(gold, ())}:
             ok_top += 1
+            part[2] += 1
         golds = [_norm(g) for g in answers_by_qid.get(qid, []) if g.strip()]
         if any(g and g in _norm(c.quote) for c in ans.citations for g in golds):
             ok_quote += 1
@@ -116,6 +120,10 @@ def main() -> int:
         "ask_p50_ms": pct(lat, 0.5), "ask_p95_ms": pct(lat, 0.95),
         "ask_mean_ms": round(statistics.mean(lat), 1) if lat else 0.0,
     }
+    if args.mix:
+        res["by_gold_file"] = {name: {"answerable": n, "answered_rate": round(a / max(n, 1), 4),
+                                      "top_citation_gold_rate": round(t / max(n, 1), 4)}
+                               for name, (n, a, t) in by_file.items()}
     emit(res, args.json)
     return 0
 

@@ -70,6 +70,21 @@ def distinct_hits(hits: Sequence[Hit]) -> list[Hit]:
     return kept
 
 
+def top_language_hits(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits in the language of the best one: quote one language, the one search ranked first.
+
+    In a corpus of Arabic and English articles, sentence scores (cosine plus the question's own words) favour
+    the question's language, so a quote from a lower hit in that language used to beat the top hit in the other.
+    """
+    def lang(h: Hit) -> str:
+        return detect_language(" ".join(p.text for p in h.passages))
+
+    if not hits:
+        return []
+    first = lang(hits[0])
+    return [h for h in hits if lang(h) == first]
+
+
 def _trim(text: str, start: int, end: int, q_terms: frozenset[str], limit: int) -> tuple[int, int]:
     """Cut an over-long sentence to the word-aligned window of at most `limit` chars covering most question terms."""
     if end - start <= limit:
@@ -282,7 +297,8 @@ def compose_extractive(
     warnings: list[str] = []
 
     candidates = collect_candidates(
-        hits, get_article, q_terms, max_hits=max_hits, max_candidates=max_candidates, warnings=warnings
+        top_language_hits(hits), get_article, q_terms, max_hits=max_hits, max_candidates=max_candidates,
+        warnings=warnings,
     )
     t1 = time.perf_counter()
     scored = score_candidates(query, candidates, q_terms, embedder, lexical_weight=lexical_weight)

@@ -212,3 +212,19 @@ def test_candidate_cap_keeps_the_lexically_closest_sentences(pool):
     assert f.n_sentences == 4
     assert_well_formed(answer, pool.get)
     assert not answer.abstained and "شراكة" in answer.citations[0].quote
+
+
+def test_answers_quote_the_language_search_ranked_first():
+    """In a corpus of both languages only the top hit's language is quoted; a one-language list is untouched."""
+    from retrieval.answering.extractive import top_language_hits
+
+    def hit(aid, text, score):
+        return Hit(aid, "", "", "", "", "", "", "", score, (Passage(aid + "::0", text, 0, len(text), score),))
+
+    en1 = hit("en1", "The falcon hunted a pigeon over the desert.", 3.0)
+    ar1 = hit("ar1", "اصطاد الصقر حمامة فوق الصحراء.", 2.0)
+    en2 = hit("en2", "Falcons are raced in winter.", 1.0)
+    assert [h.article_id for h in top_language_hits([en1, ar1, en2])] == ["en1", "en2"]
+    assert [h.article_id for h in top_language_hits([ar1, en1])] == ["ar1"]
+    same = [ar1, hit("ar2", "سباق الهجن في الطائف.", 1.5)]
+    assert top_language_hits(same) == same and top_language_hits([]) == []
