@@ -35,7 +35,7 @@ EmbedWords = Callable[[Sequence[str]], np.ndarray]
 
 
 class CrossLingualTerms:
-    """Vectors of the lexical index's Arabic terms, and the translation of English words into them."""
+    """Vectors of the lexical index's terms, and the translation of words of one language into the other's."""
 
     def __init__(self, path: Path | None = None, *, model: str = "", analyzer: str = "", neighbours: int = 8,
                  temperature: float = 0.02) -> None:
@@ -78,7 +78,7 @@ class CrossLingualTerms:
 
     # -- building --------------------------------------------------------------------------
     def observe(self, texts: Iterable[str]) -> None:
-        """Count how new Arabic terms are written in `texts` (cheap; embedding waits for `sync`)."""
+        """Count how new terms are written in `texts` (cheap; embedding waits for `sync`)."""
         self._read()
         for text in texts:
             pairs = [(t, w) for t, w in term_words(text) if t not in self._row and term_script(t)]
@@ -90,7 +90,7 @@ class CrossLingualTerms:
                         self._pending.setdefault(term, Counter())[word] += 1
 
     def missing(self, vocabulary: Iterable[str]) -> list[str]:
-        """Arabic terms of a lexical vocabulary with neither a vector nor a pending spelling."""
+        """Terms (Arabic or Latin-script) of a lexical vocabulary with neither a vector nor a pending spelling."""
         self._read()
         with self._lock:
             return [t for t in vocabulary if t not in self._row and t not in self._pending and term_script(t)]

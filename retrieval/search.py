@@ -99,6 +99,8 @@ class Searcher:
         use_dense = mode != "lexical"
         use_lex = mode in ("lexical", "rrf") or weight > 0
 
+        # the articles the filters allow, for BM25 and the in-memory search of the other language
+        allowed = None if filters is None or not (use_lex or other) else self.manifest.filter_article_ids(filters)
         qvec = None
         if use_dense:
             t = time.perf_counter()
@@ -109,7 +111,7 @@ class Searcher:
                 dense[h.chunk_id] = h.score
                 art_of[h.chunk_id] = h.article_id
             if other:
-                for cid, aid, score in self._other_script_dense(qvec, other, filters, dense):
+                for cid, aid, score in self._other_script_dense(qvec, other, filters, allowed, dense):
                     dense[cid] = score
                     art_of[cid] = aid
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
@@ -120,7 +122,6 @@ class Searcher:
             if translated:
                 timings["translate_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        allowed = None if filters is None or not (use_lex or translated) else self.manifest.filter_article_ids(filters)
         if use_lex:
             found = (self.lexical.search_terms(lex_terms, k=n_cand, allowed_articles=allowed) if lex_terms
                      else self.lexical.search(query, k=n_cand, allowed_articles=allowed))
@@ -180,7 +181,7 @@ class Searcher:
         smaller = min(counts.get(own, 0), counts.get(other, 0))
         return other if smaller and smaller >= self.config.cross_script_min_share * sum(counts.values()) else ""
 
-    def _other_script_dense(self, qvec: np.ndarray, other: str, filters: Filters | None,
+    def _other_script_dense(self, qvec: np.ndarray, other: str, filters: Filters | None, allowed: set[str] | None,
                             found: dict[str, float]) -> list[tuple[str, str, float]]:
         """The other script's nearest chunks, unless the main search already returned enough of them.
 
@@ -192,12 +193,11 @@ class Searcher:
         scripts = self.lexical.chunk_scripts(list(found))
         if sum(1 for c in found if scripts.get(c) == other) >= want:
             return []
-        pool = self.lexical.chunks_in_script(other)
-        if len(pool) > MEMORY_POOL_MAX:
+        if self.lexical.script_counts()[other] > MEMORY_POOL_MAX:
             return [(h.chunk_id, h.article_id, h.score)
                     for h in self.store.query(qvec, k=want, filters=filters, script=other)]
-        if filters is not None:
-            allowed = self.manifest.filter_article_ids(filters)
+        pool = self.lexical.chunks_in_script(other)
+        if allowed is not None:
             pool = [(c, a) for c, a in pool if a in allowed]
         vecs = self._pool_vectors(other, [c for c, _ in pool])
         have = [(c, a) for c, a in pool if c in vecs]

@@ -328,21 +328,27 @@ def test_other_language_is_searched_in_memory_or_through_chroma(mixed_service, m
 
     s = mixed_service.searcher
     qv = s.embedder.embed_queries(["الصقر حمامة"])[0]
-    mem = s._other_script_dense(qv, "latin", None, {})
+
+    def other_language(searcher, filters=None, found=None):
+        allowed = None if filters is None else searcher.manifest.filter_article_ids(filters)
+        return searcher._other_script_dense(qv, "latin", filters, allowed, found or {})
+
+    mem = other_language(s)
     assert {a for _, a, _ in mem} == {"falcon-en", "oil-en"}
     stored = s.store.embeddings([c for c, _, _ in mem])
     assert all(score == pytest.approx(float(stored[c] @ qv), abs=1e-6) for c, _, score in mem)
     assert s._pool_cache[0] == (s.lexical.version, "latin")  # vectors read once, kept until the index changes
     monkeypatch.setattr(search_module, "MEMORY_POOL_MAX", 0)
-    via_chroma = s._other_script_dense(qv, "latin", None, {})
+    via_chroma = other_language(s)
     assert {(c, a) for c, a, _ in via_chroma} == {(c, a) for c, a, _ in mem}
+    assert [a for _, a, _ in other_language(s, Filters(since="2020-01-01"))] == ["falcon-en"]
     monkeypatch.undo()
-    assert [a for _, a, _ in s._other_script_dense(qv, "latin", Filters(since="2020-01-01"), {})] == ["falcon-en"]
-    assert s._other_script_dense(qv, "latin", Filters(source="okaz"), {}) == []
+    assert [a for _, a, _ in other_language(s, Filters(since="2020-01-01"))] == ["falcon-en"]
+    assert other_language(s, Filters(source="okaz")) == []
     # enough of the other language among the main search's hits already: no second search
     few = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
                    config=SearchConfig(cross_script_candidates=1))
-    assert few._other_script_dense(qv, "latin", None, {mem[0][0]: mem[0][2]}) == []
+    assert other_language(few, found={mem[0][0]: mem[0][2]}) == []
 
 
 def test_a_few_stray_english_chunks_do_not_make_a_corpus_mixed(mixed_service):
