@@ -81,39 +81,28 @@ def terms(text: str, *, stem: bool = True, stemmer: str = DEFAULT_STEMMER) -> li
         raise ValueError(f"stemmer must be one of {', '.join(STEMMERS)}")
     if not stem:
         stemmer = "none"
-    out: list[str] = []
-    for tok in _tokens(text):
-        if _ARABIC_CHAR.match(tok):
-            term = _ar_term(tok, stemmer)
-            if term:
-                out.append(term)
-        else:
-            tok = normalize_arabic(tok)
-            if tok in EN_STOP:
-                continue
-            out.append(_stem_en(tok) if stemmer != "none" and not tok.isdigit() else tok)
-    return [t for t in out if t]
+    return [term for tok in _tokens(text) if (term := _term(tok, stemmer))]
+
+
+def _term(tok: str, stemmer: str) -> str:
+    """The index term of one token ("" for a stopword or a single Arabic letter)."""
+    if _ARABIC_CHAR.match(tok):
+        return _ar_term(tok, stemmer)
+    tok = normalize_arabic(tok)
+    if tok in EN_STOP:
+        return ""
+    return _stem_en(tok) if stemmer != "none" and not tok.isdigit() else tok
 
 
 def arabic_term_words(text: str) -> list[tuple[str, str]]:
     """(term, word as written) for each Arabic token `terms` indexes: which word a stem stands for."""
-    return [(term, tok) for tok in _tokens(text) if _ARABIC_CHAR.match(tok) and (term := _ar_term(tok, DEFAULT_STEMMER))]
+    return [(term, tok) for tok in _tokens(text) if _ARABIC_CHAR.match(tok) and (term := _term(tok, DEFAULT_STEMMER))]
 
 
 def term_words(text: str) -> list[tuple[str, str]]:
     """(term, word as written) for each Arabic or Latin-script token `terms` indexes (numbers left out)."""
-    out = []
-    for tok in _tokens(text):
-        if _ARABIC_CHAR.match(tok):
-            term = _ar_term(tok, DEFAULT_STEMMER)
-        elif _LATIN.search(tok):
-            norm = normalize_arabic(tok)
-            term = "" if norm in EN_STOP else _stem_en(norm)
-        else:
-            continue
-        if term:
-            out.append((term, tok))
-    return out
+    return [(term, tok) for tok in _tokens(text)
+            if (_ARABIC_CHAR.match(tok) or _LATIN.search(tok)) and (term := _term(tok, DEFAULT_STEMMER))]
 
 
 def arabic_words(text: str) -> list[str]:
@@ -171,10 +160,3 @@ def term_script(term: str) -> str:
     if _ARABIC_LETTER.match(term):
         return "arabic"
     return "latin" if _LATIN.search(term) else ""
-
-
-def is_arabic(text: str) -> bool:
-    """True when Arabic letters outnumber Latin ones."""
-    ar = len(_ARABIC_CHAR.findall(text))
-    lat = len(_LATIN.findall(text))
-    return ar >= lat and ar > 0

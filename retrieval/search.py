@@ -64,7 +64,7 @@ class Searcher:
         self.crosslingual = crosslingual
         self.config = config or SearchConfig()
         self.last_timings: dict[str, float] = {}
-        self._pool_cache: tuple[tuple, dict[str, np.ndarray]] = ((), {})  # see `_pool_vectors`
+        self._pool_cache: tuple[tuple, tuple] = ((), ([], [], np.zeros((0, 0), np.float32)))  # see `_pool`
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -196,27 +196,25 @@ class Searcher:
         if self.lexical.script_counts()[other] > MEMORY_POOL_MAX:
             return [(h.chunk_id, h.article_id, h.score)
                     for h in self.store.query(qvec, k=want, filters=filters, script=other)]
-        pool = self.lexical.chunks_in_script(other)
-        if allowed is not None:
-            pool = [(c, a) for c, a in pool if a in allowed]
-        vecs = self._pool_vectors(other, [c for c, _ in pool])
-        have = [(c, a) for c, a in pool if c in vecs]
-        if not have:
+        ids, arts, matrix = self._pool(other)
+        if not ids:
             return []
-        cos = np.stack([vecs[c] for c, _ in have]) @ qvec
-        top = np.argsort(-cos, kind="stable")[:want]
-        return [(have[i][0], have[i][1], float(cos[i])) for i in top]
+        cos = matrix @ qvec
+        if allowed is not None:
+            cos = np.where([a in allowed for a in arts], cos, -np.inf)
+        top = [i for i in np.argsort(-cos, kind="stable")[:want] if np.isfinite(cos[i])]
+        return [(ids[i], arts[i], float(cos[i])) for i in top]
 
-    def _pool_vectors(self, script: str, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored vectors of one script's chunks, cached until the lexical index changes."""
-        version = (self.lexical.version, script)
-        if self._pool_cache[0] != version:
-            self._pool_cache = (version, {})
-        cache = self._pool_cache[1]
-        missing = [c for c in chunk_ids if c not in cache]
-        if missing:
-            cache.update(self.store.embeddings(missing))
-        return cache
+    def _pool(self, script: str) -> tuple[list[str], list[str], np.ndarray]:
+        """(chunk ids, article ids, stored vectors) of one script's chunks, read once per lexical index change."""
+        key = (self.lexical.version, script)
+        if self._pool_cache[0] != key:
+            pool = self.lexical.chunks_in_script(script)
+            vecs = self.store.embeddings([c for c, _ in pool])
+            have = [(c, a) for c, a in pool if c in vecs]
+            matrix = np.stack([vecs[c] for c, _ in have]) if have else np.zeros((0, 0), np.float32)
+            self._pool_cache = (key, ([c for c, _ in have], [a for _, a in have], matrix))
+        return self._pool_cache[1]
 
     def _fuse_scripts(self, query: str, qvec: np.ndarray, other: str, dense: dict[str, float],
                       lex: dict[str, float], weight: float, translated: dict[str, float],
