@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from bot.texts import t
+from retrieval.answering.language import detect_language
 from retrieval.models import Answer, Citation, Hit
 
 MESSAGE_LIMIT = 2000
@@ -30,8 +31,6 @@ ZWSP = "\u200b"
 ELLIPSIS = "…"
 COLOUR = 0x2B7A78
 
-_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]")
-_LATIN = re.compile(r"[A-Za-z]")
 # C0/C1 controls (except \t \n), bidi embeddings/overrides/isolates and marks, BOM, interlinear annotations:
 # untrusted text must not be able to reorder or hide our layout.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]")
@@ -85,12 +84,6 @@ class Formatted:
 
 
 # --- language and cleaning -------------------------------------------------------------------------------------
-
-
-def detect_language(text: str) -> str:
-    """'ar' when Arabic letters dominate, else 'en' (front ends reply in the asker's language)."""
-    arabic = len(_ARABIC.findall(text))
-    return "ar" if arabic and arabic >= len(_LATIN.findall(text)) else "en"
 
 
 def clean_text(text: str) -> str:

@@ -190,11 +190,14 @@ class _Doctor:
         """Every chunk should carry its script, or questions cannot reach articles in the corpus's other language."""
         if self.store is None:
             return
-        if self.store.scripts_recorded:
+        from retrieval.store import SCRIPT_LABELS
+
+        if self.store.script_labels >= SCRIPT_LABELS:
             self.add("chunk scripts", True, "every chunk is labelled Arabic or Latin")
             return
         detail = ("the index predates chunk script labels, so a question is not searched separately among "
-                  "articles in the other language")
+                  "articles in the other language") if not self.store.scripts_recorded else (
+                  "chunk script labels follow an older rule than the lexical index's")
         if not self.fix:
             self.add("chunk scripts", True, detail + "; `khabar ingest` or --fix labels them (no re-embedding)")
             return

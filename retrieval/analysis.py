@@ -20,6 +20,10 @@ _TOKEN = re.compile(r"[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06fa-\u06ff]+|[^
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 _LATIN = re.compile(r"[A-Za-z]")
+# Letters as written (no NFKC first): Arabic with its supplements and presentation forms, Latin with accents.
+_ANY_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08c9"
+                                r"\ufb50-\ufdff\ufe70-\ufefc]")
+_ANY_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 STEMMERS = ("snowball", "snowball-normalized", "light", "none")
 # Bump when `terms()` changes: a BM25 index built by another analyzer is rebuilt, not reused.
@@ -146,13 +150,28 @@ def analyzer(stemmer: str = DEFAULT_STEMMER):
 SCRIPTS = ("arabic", "latin")
 
 
+def letter_counts(text: str) -> tuple[int, int]:
+    """(Arabic letters, Latin letters) in `text`: the one count behind every "which language is this" rule."""
+    return len(_ANY_ARABIC_LETTER.findall(text)), len(_ANY_LATIN_LETTER.findall(text))
+
+
 def text_script(text: str) -> str:
-    """"arabic" or "latin", whichever letters `text` has more of ("" when it has neither)."""
-    ar = len(_ARABIC_LETTER.findall(text))
-    lat = len(_LATIN.findall(text))
+    """"arabic" or "latin", whichever letters `text` has more of ("" when it has neither): a question's script."""
+    ar, lat = letter_counts(text)
     if not ar and not lat:
         return ""
     return "arabic" if ar >= lat else "latin"
+
+
+def chunk_script(text: str) -> str:
+    """"arabic" or "latin" by the majority of the chunk's index terms ("" with none): the lexical index's rule,
+    so Chroma's script labels and the lexical index's per-language pools agree on every chunk."""
+    ar = lat = 0
+    for t in terms(text):
+        sc = term_script(t)
+        ar += sc == "arabic"
+        lat += sc == "latin"
+    return "arabic" if ar >= lat and ar else "latin" if lat else ""
 
 
 def term_script(term: str) -> str:

@@ -181,7 +181,7 @@ class CrossLingualTerms:
         """
         mat, terms, ignore = self._rows_in(into)
         out: dict[str, float] = {}
-        usable = len(terms) - (int(ignore.sum()) if ignore is not None else 0)
+        usable = mat.shape[0] - (int(ignore.sum()) if ignore is not None else 0)  # `terms` may grow meanwhile
         if not words or mat.size == 0 or usable == 0:
             return out
         sims = np.asarray(embed_words(list(words)), dtype=np.float32) @ mat.T

@@ -42,6 +42,7 @@ class LexicalIndex:
         self._pending: list[tuple[str, str, dict[int, int]]] = []
         self._deleted: set[int] = set()
         self._weights: sp.csc_matrix | None = None
+        self._idf = np.zeros(0, dtype=np.float32)
         self._article_code: dict[str, int] = {}
         self._row_codes = np.zeros(0, dtype=np.int32)
         self._term_script = np.zeros(0, dtype=np.int8)  # per vocab id: 0 none, 1 arabic, 2 latin
@@ -119,6 +120,7 @@ class LexicalIndex:
         self._weights = None
 
     def _ensure_weights(self) -> None:
+        """Derive BM25 weights and row scripts; readers hold the lock across this and their reads (rows renumber)."""
         with self._lock:
             self._consolidate()
             if self._weights is not None:
@@ -127,6 +129,7 @@ class LexicalIndex:
             n = counts.shape[0]
             if n == 0:
                 self._weights = sp.csc_matrix((0, len(self.vocab)), dtype=np.float32)
+                self._idf = np.zeros(len(self.vocab), dtype=np.float32)
                 self._row_script = np.zeros(0, dtype=np.int8)
                 return
             dl = np.asarray(counts.sum(axis=1)).ravel()
@@ -162,22 +165,22 @@ class LexicalIndex:
     # -- querying --------------------------------------------------------------------------
     def script_counts(self) -> dict[str, int]:
         """How many chunks are mainly Arabic and how many mainly Latin (a mixed-language corpus has both)."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             n = np.bincount(self._row_script, minlength=3)
             return {name: int(n[i + 1]) for i, name in enumerate(SCRIPTS)}
 
     def chunks_in_script(self, script: str) -> list[tuple[str, str]]:
         """(chunk id, article id) of every chunk mainly in `script`."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             rows = np.flatnonzero(self._row_script == 1 + SCRIPTS.index(script))
             return [(self.chunk_ids[r], self.article_ids[r]) for r in rows]
 
     def chunk_scripts(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The script of each given chunk ("" for unknown chunks and chunks without letters)."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             out = {}
             for c in chunk_ids:
                 r = self._row_of.get(c)
@@ -187,22 +190,25 @@ class LexicalIndex:
 
     def coverage(self, text: str) -> float:
         """Share of the query's terms (idf-weighted) the corpus knows: near 0 for English asked of Arabic text."""
-        self._ensure_weights()
         qt = self.analyzer(text)
         if not qt:
             return 0.0
-        known = sum(1 for t in qt if t in self.vocab and self._idf[self.vocab[t]] > 0)
+        with self._lock:
+            self._ensure_weights()
+            idf = self._idf
+            known = sum(1 for t in qt if (j := self.vocab.get(t)) is not None and j < len(idf) and idf[j] > 0)
         return known / len(qt)
 
     def search(self, text: str, *, k: int = 50, allowed_articles: set[str] | None = None) -> list[tuple[str, str, float]]:
         """Top-k (chunk_id, article_id, bm25) for `text`, restricted to `allowed_articles` when given."""
         return self.search_terms(dict.fromkeys(self.analyzer(text), 1.0), k=k, allowed_articles=allowed_articles)
 
-    def search_terms(self, weights: Mapping[str, float], *, k: int = 50,
-                     allowed_articles: set[str] | None = None) -> list[tuple[str, str, float]]:
-        """Top-k (chunk_id, article_id, score) for a weighted bag of index terms (score = sum of weight x BM25)."""
-        self._ensure_weights()
+    def search_terms(self, weights: Mapping[str, float], *, k: int = 50, allowed_articles: set[str] | None = None,
+                     script: str = "") -> list[tuple[str, str, float]]:
+        """Top-k (chunk_id, article_id, score) for a weighted bag of index terms (score = sum of weight x BM25),
+        among the chunks mainly in `script` when given."""
         with self._lock:
+            self._ensure_weights()
             cols, wts = self._columns(weights)
             w = self._weights
             if not cols or w is None or w.shape[0] == 0:
@@ -215,6 +221,8 @@ class LexicalIndex:
                     if c is not None:
                         mask_codes[c] = True
                 scores = np.where(mask_codes[self._row_codes], scores, 0.0)
+            if script:
+                scores = np.where(self._row_script == 1 + SCRIPTS.index(script), scores, 0.0)
             nz = np.flatnonzero(scores > 0)
             if nz.size == 0:
                 return []
@@ -227,8 +235,8 @@ class LexicalIndex:
 
     def score_terms(self, weights: Mapping[str, float], chunk_ids: Sequence[str]) -> dict[str, float]:
         """Exact weighted BM25 of a bag of index terms for the given chunks (0 for unknown ones)."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             cols, wts = self._columns(weights)
             rows = [self._row_of.get(c) for c in chunk_ids]
             if not cols or self._weights is None:
@@ -243,8 +251,8 @@ class LexicalIndex:
 
     def chunks_with(self, terms: Iterable[str]) -> list[str]:
         """Ids of the chunks holding any of `terms` (where a term's written forms can be found again)."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             w = self._weights
             cols = sorted({self.vocab[t] for t in terms if t in self.vocab and self.vocab[t] < w.shape[1]})
             if not cols or w.shape[0] == 0:
@@ -264,8 +272,8 @@ class LexicalIndex:
                         n_terms: int = 30) -> dict[str, float]:
         """BM25 of `chunk_ids` for a pseudo-query made of the highest-idf terms of the seed chunks (earlier seeds
         weigh more): lexical evidence for a query whose own words the index does not know (English over Arabic)."""
-        self._ensure_weights()
         with self._lock:
+            self._ensure_weights()
             w = self._weights
             seeds = [self._row_of[c] for c in seed_chunk_ids if c in self._row_of]
             if not seeds or w is None or w.shape[0] == 0:

@@ -47,6 +47,7 @@ class Hit:
     also_in: tuple[str, ...] = ()  # other outlets/article ids carrying the same wire story
     dense_score: float | None = None
     lexical_score: float | None = None
+    script: str = ""  # "arabic"/"latin" of the best passage when the search mixed two languages' pools, else ""
 
     def to_dict(self) -> dict:
         return asdict(self)

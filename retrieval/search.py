@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -64,7 +65,8 @@ class Searcher:
         self.crosslingual = crosslingual
         self.config = config or SearchConfig()
         self.last_timings: dict[str, float] = {}
-        self._pool_cache: tuple[tuple, tuple] = ((), ([], [], np.zeros((0, 0), np.float32)))  # see `_pool`
+        self._pools: dict[str, tuple[int, tuple]] = {}  # script -> (lexical version, pool); see `_pool`
+        self._pool_lock = threading.Lock()
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -116,6 +118,7 @@ class Searcher:
                     art_of[cid] = aid
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
         translated: dict[str, float] = {}  # the other script's BM25 terms in a mixed corpus
+        scripts: dict[str, str] = {}  # each candidate's script, when the search mixed the two languages' pools
         if other:
             t = time.perf_counter()
             translated = self._translated_terms(query, into=other)
@@ -131,7 +134,7 @@ class Searcher:
         other_found: list[str] = []  # the other pool's BM25 candidates (scored again within that pool)
         if translated:
             for cid, aid, _ in self.lexical.search_terms(translated, k=cfg.cross_script_candidates,
-                                                         allowed_articles=allowed):
+                                                         allowed_articles=allowed, script=other):
                 art_of[cid] = aid
                 other_found.append(cid)
         if use_lex or translated:
@@ -146,7 +149,7 @@ class Searcher:
                           sorted(lex, key=lex.__getitem__, reverse=True)])
         elif other:
             t = time.perf_counter()
-            scores = self._fuse_scripts(query, qvec, other, dense, lex, weight, translated, other_found)
+            scores, scripts = self._fuse_scripts(query, qvec, other, dense, lex, weight, translated, other_found)
             timings["fuse_ms"] = (time.perf_counter() - t) * 1000
         else:
             t = time.perf_counter()
@@ -163,7 +166,7 @@ class Searcher:
                 scores = fuse(dense, lex, weight=0.0, method=cfg.fusion)
             timings["fuse_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        hits = self._collapse(scores, dense, lex, art_of, k)
+        hits = self._collapse(scores, dense, lex, art_of, k, scripts)
         timings["collapse_ms"] = (time.perf_counter() - t) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         self.last_timings = timings
@@ -207,21 +210,29 @@ class Searcher:
 
     def _pool(self, script: str) -> tuple[list[str], list[str], np.ndarray]:
         """(chunk ids, article ids, stored vectors) of one script's chunks, read once per lexical index change."""
-        key = (self.lexical.version, script)
-        if self._pool_cache[0] != key:
+        version = self.lexical.version
+        cached = self._pools.get(script)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._pool_lock:  # one reader builds it; concurrent searches wait rather than read it again
+            cached = self._pools.get(script)
+            if cached is not None and cached[0] == version:
+                return cached[1]
             pool = self.lexical.chunks_in_script(script)
             vecs = self.store.embeddings([c for c, _ in pool])
             have = [(c, a) for c, a in pool if c in vecs]
             matrix = np.stack([vecs[c] for c, _ in have]) if have else np.zeros((0, 0), np.float32)
-            self._pool_cache = (key, ([c for c, _ in have], [a for _, a in have], matrix))
-        return self._pool_cache[1]
+            data = ([c for c, _ in have], [a for _, a in have], matrix)
+            self._pools[script] = (version, data)
+            return data
 
     def _fuse_scripts(self, query: str, qvec: np.ndarray, other: str, dense: dict[str, float],
                       lex: dict[str, float], weight: float, translated: dict[str, float],
-                      other_found: list[str]) -> dict[str, float]:
+                      other_found: list[str]) -> tuple[dict[str, float], dict[str, str]]:
         """Fuse a mixed-language candidate set: the other script's chunks get the cross-script bonus on their
         cosine and are ranked lexically among themselves, by the question's `translated` words when there
-        are any, else by dense alone. Their `lex` entries become the translated BM25."""
+        are any, else by dense alone. Their `lex` entries become the translated BM25. Returns the scores and
+        each candidate's script."""
         ids = list(dict.fromkeys([*dense, *lex, *other_found]))
         self._complete_dense(qvec, dense, [c for c in ids if c not in dense])
         script = self.lexical.chunk_scripts(ids)
@@ -236,13 +247,13 @@ class Searcher:
             other_lex = self.lexical.score_terms(translated, other_ids) if translated else {}
             lex.update({c: other_lex.get(c, 0.0) for c in other_ids})
             pools.append((other_ids, other_lex, self.config.cross_script_lexical if translated else 0.0))
-        return fuse_pools(adjusted, pools, method=self.config.fusion)
+        return fuse_pools(adjusted, pools, method=self.config.fusion), script
 
     def _translated_terms(self, query: str, *, into: str = "") -> dict[str, float]:
         """BM25 terms for a query with Latin words the index does not know (or, `into` a script, with any
         words of the other script): its own known terms at weight 1 plus the index terms nearest each such
-        word ({} when no word needs translating, or it fails)."""
-        if self.crosslingual is None:
+        word ({} when no word needs translating, or it fails; `into` a script, the known terms alone then)."""
+        if self.crosslingual is None and not into:
             return {}
         vocab, analyze = self.lexical.vocab, self.lexical.analyzer
         if into == "latin":
@@ -251,7 +262,7 @@ class Searcher:
             words = [w for w in latin_words(query)
                      if not w.isdigit() and (t := analyze(w)) and (into or t[0] not in vocab)]
         out = self._translate(words, into or "arabic") if words else {}
-        if not out:
+        if not out and not into:
             return {}
         # the question's own known terms too (a year, a name written in the other script); in a mixed corpus
         # not those of its own language, which would fill the other language's candidates with its own
@@ -260,7 +271,7 @@ class Searcher:
 
     def _translate(self, words: list[str], into: str) -> dict[str, float]:
         """Index terms in the script `into` for words of the other one ({} without vectors, or on failure)."""
-        if not len(self.crosslingual):  # the vectors are read on the first question that needs them
+        if self.crosslingual is None or not len(self.crosslingual):  # read on the first question needing them
             return {}
         try:
             return self.crosslingual.translate(words, self.embedder.embed_words, into=into)
@@ -283,7 +294,7 @@ class Searcher:
                 dense[cid] = float(np.dot(vec, qvec))
 
     def _collapse(self, scores: dict[str, float], dense: dict[str, float], lex: dict[str, float],
-                  art_of: dict[str, str], k: int) -> list[Hit]:
+                  art_of: dict[str, str], k: int, scripts: dict[str, str]) -> list[Hit]:
         """Group chunks into articles, keep only committed ones, merge near-duplicate wire stories."""
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         by_article: dict[str, list[str]] = {}
@@ -320,7 +331,7 @@ class Searcher:
                 article_id=aid, title=art.title, source=art.source, agency=art.agency, city=art.city,
                 date=art.date, url=art.url, path=art.path, score=round(float(scores[best]), 6),
                 passages=tuple(passages), also_in=(),
-                dense_score=dense.get(best), lexical_score=lex.get(best),
+                dense_score=dense.get(best), lexical_score=lex.get(best), script=scripts.get(best, ""),
             ))
             kept.append((story, len(hits) - 1))
             if len(hits) >= k:

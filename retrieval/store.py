@@ -14,7 +14,7 @@ import chromadb
 import numpy as np
 
 from corpus.models import Article, Chunk
-from retrieval.analysis import text_script
+from retrieval.analysis import chunk_script
 from retrieval.errors import KhabarError, ModelMismatchError
 from retrieval.models import Filters
 
@@ -24,6 +24,9 @@ _BATCH = 2000  # stays under Chroma's max batch size
 # HNSW search breadth. At 128, e5's tightly clustered vectors left 1.75% of the exact top-10 chunks out of
 # an 80-chunk query on XQuAD+distractors (0.08% at 512); at 47k chunks 512 costs ~3 ms of search p50.
 EF_SEARCH = 512
+# Version of the chunk `script` labels in Chroma metadata (1: letter counts; 2: `chunk_script`, the lexical
+# index's own rule). Chunks labelled by an older rule are relabelled by `record_scripts`.
+SCRIPT_LABELS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,7 @@ class ChromaStore:
         self._col = client.get_or_create_collection(
             collection,
             # chunk_scripts: every chunk carries its script (created so, or labelled by `record_scripts`)
-            metadata={"embedding_model": embedding_model, "dimension": dimension, "chunk_scripts": 1},
+            metadata={"embedding_model": embedding_model, "dimension": dimension, "chunk_scripts": SCRIPT_LABELS},
             configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             embedding_function=None,
         )
@@ -124,30 +127,34 @@ class ChromaStore:
             log.warning("could not raise HNSW ef_search of %s: %s", self.collection_name, e)
 
     @property
+    def script_labels(self) -> int:
+        """The rule version of the chunks' script labels (0: not labelled; see SCRIPT_LABELS)."""
+        return int((self._col.metadata or {}).get("chunk_scripts") or 0)
+
+    @property
     def scripts_recorded(self) -> bool:
         """Whether every chunk's metadata has its script, so a search can ask for one script's chunks."""
-        return bool((self._col.metadata or {}).get("chunk_scripts"))
+        return self.script_labels > 0
 
     def record_scripts(self) -> int:
-        """Label the chunks of an index made before chunk scripts were recorded; returns how many it labelled.
-
-        Safe to interrupt: labelled chunks stay labelled, and the collection is marked only at the end.
+        """Label the chunks of an index made before chunk scripts were recorded, or by an older rule; returns how
+        many labels it wrote. Safe to interrupt: written labels stay, and the collection is marked at the end.
         """
-        if self.scripts_recorded:
+        if self.script_labels >= SCRIPT_LABELS:
             return 0
         labelled, offset = 0, 0
         while True:
             got = self._col.get(include=["metadatas", "documents"], limit=_BATCH, offset=offset)
             if not got["ids"]:
                 break
-            todo = [(cid, {**(meta or {}), "script": text_script(doc or "") or "other"})
+            todo = [(cid, {**(meta or {}), "script": script})
                     for cid, meta, doc in zip(got["ids"], got["metadatas"] or [], got["documents"] or [])
-                    if "script" not in (meta or {})]
+                    if (meta or {}).get("script") != (script := chunk_script(doc or "") or "other")]
             if todo:  # whole metadata, so a server that replaces instead of merging loses nothing
                 self._col.update(ids=[c for c, _ in todo], metadatas=[m for _, m in todo])
                 labelled += len(todo)
             offset += len(got["ids"])
-        self._col.modify(metadata={**(self._col.metadata or {}), "chunk_scripts": 1})
+        self._col.modify(metadata={**(self._col.metadata or {}), "chunk_scripts": SCRIPT_LABELS})
         log.info("labelled the script of %d chunks in %s", labelled, self.collection_name)
         return labelled
 
@@ -216,7 +223,7 @@ class ChromaStore:
             "start": chunk.start,
             "end": chunk.end,
             "content_hash": article.content_hash,
-            "script": text_script(chunk.text) or "other",
+            "script": chunk_script(chunk.text) or "other",
         }
 
     def delete(self, chunk_ids: Iterable[str]) -> None:

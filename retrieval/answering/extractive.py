@@ -71,18 +71,15 @@ def distinct_hits(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def top_language_hits(hits: Sequence[Hit]) -> list[Hit]:
-    """The hits in the language of the best one: quote one language, the one search ranked first.
+    """The hits in the language of the best one when the search mixed two languages: quote the one it ranked first.
 
     In a corpus of Arabic and English articles, sentence scores (cosine plus the question's own words) favour
     the question's language, so a quote from a lower hit in that language used to beat the top hit in the other.
+    A one-language search labels no hit, and a hit without letters keeps its place.
     """
-    def lang(h: Hit) -> str:
-        return detect_language(" ".join(p.text for p in h.passages))
-
-    if not hits:
-        return []
-    first = lang(hits[0])
-    return [h for h in hits if lang(h) == first]
+    if not hits or not hits[0].script:
+        return list(hits)
+    return [h for h in hits if h.script in (hits[0].script, "")]
 
 
 def _trim(text: str, start: int, end: int, q_terms: frozenset[str], limit: int) -> tuple[int, int]:

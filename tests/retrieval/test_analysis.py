@@ -75,6 +75,22 @@ def test_text_and_term_scripts():
     assert term_script("2015") == "" and term_script(terms("٢٠١٥")[0]) == ""
 
 
+def test_a_chunk_s_script_is_the_lexical_index_s_own_rule():
+    """Chroma's script label (chunk_script) and the lexical index's pools must agree on every chunk."""
+    from retrieval.analysis import chunk_script
+    from retrieval.lexical import LexicalIndex
+
+    texts = ["أعلنت وزارة الطاقة ارتفاع إنتاج النفط", "Oil output rose in Riyadh",
+             "UN EU TV GCC OPEC WHO IMF الاقتصادية والسياسية",  # more Arabic letters, more Latin terms
+             "Nasdaq S&P CNN BBC AFP: قال المتحدث باسم الحكومة", "ﺍﻟﺮﻳﺎﺽ ﺍﻟﺴﻌﻮﺩﻳﺔ", "2015 ١٢", "", "oil النفط"]
+    idx = LexicalIndex()
+    ids = [f"c{i}" for i in range(len(texts))]
+    idx.add(ids, ids, texts)
+    assert idx.chunk_scripts(ids) == {c: chunk_script(t) for c, t in zip(ids, texts)}
+    assert [chunk_script(t) for t in texts[2:6]] == ["latin", "latin", "arabic", ""]
+    assert text_script(texts[2]) == "arabic"  # a question's script still goes by its letters
+
+
 def test_term_words_pair_each_indexed_term_with_its_written_word():
     from retrieval.analysis import arabic_words, term_words
 

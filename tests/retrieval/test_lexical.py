@@ -128,6 +128,36 @@ def test_chunks_with_finds_the_chunks_holding_a_term():
     assert lex.chunks_with([oil]) == ["c::0"]
 
 
+def test_a_save_from_another_thread_waits_for_a_reader_of_row_data(tmp_path):
+    """An ingest thread's save renumbers rows; a search reading scripts must not see half of that."""
+    import threading
+
+    idx = _index(tmp_path / "lexical.npz")
+    idx.script_counts()
+    ready = idx._ensure_weights
+
+    def ensure_then_let_ingest_run():
+        ready()
+        writer = threading.Thread(target=lambda: (idx.remove(["a::0", "b::0"]), idx.save()))
+        writer.start()
+        writer.join(0.3)  # holds the lock, so the writer waits until this read is over
+        ensure_then_let_ingest_run.writer = writer
+
+    idx._ensure_weights = ensure_then_let_ingest_run
+    assert idx.chunk_scripts(["c::0"]) == {"c::0": "latin"}
+    ensure_then_let_ingest_run.writer.join()
+    idx._ensure_weights = ready
+    assert idx.chunk_scripts(["c::0"]) == {"c::0": "latin"} and idx.chunks_in_script("latin") == [("c::0", "c")]
+
+
+def test_search_terms_within_one_script(tmp_path):
+    idx = _index(tmp_path / "lexical.npz")
+    bag = dict.fromkeys(terms("oil price النفط أسعار"), 1.0)
+    assert {c for c, _, _ in idx.search_terms(bag)} == {"b::0", "c::0"}
+    assert [c for c, _, _ in idx.search_terms(bag, script="latin")] == ["c::0"]
+    assert [c for c, _, _ in idx.search_terms(bag, script="arabic")] == ["b::0"]
+
+
 def test_chunk_scripts_follow_adds_removals_and_reloads(tmp_path):
     idx = _index(tmp_path / "lexical.npz")
     assert idx.script_counts() == {"arabic": 2, "latin": 1}

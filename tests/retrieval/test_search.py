@@ -310,6 +310,17 @@ def test_mixed_corpus_ranks_the_other_language_by_translated_words(mixed_service
     assert [h.article_id for h in only][:1] == ["falcon-en"] and {h.source for h in only} == {"reuters"}
 
 
+def test_mixed_hits_carry_their_script_and_known_words_rank_the_other_pool_without_vectors(searcher,
+                                                                                            mixed_service):
+    s = mixed_service.searcher
+    hits = s.search("الصقر حمامة", k=10)
+    assert {h.script for h in hits} == {"arabic", "latin"}
+    assert {h.script for h in searcher.search("الصقر حمامة", k=5)} == {""}  # a one-language search labels none
+    bare = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder, crosslingual=None)
+    by_id = {h.article_id: h for h in bare.search("أين يصطاد الصقر المهاجر falcon", k=10)}
+    assert by_id["falcon-en"].lexical_score > 1  # no term vectors: the question's English word still counts
+
+
 def test_cross_script_bonus_lifts_the_other_language_without_touching_raw_scores(mixed_service):
     s = mixed_service.searcher
     def ranks(bonus):
@@ -337,7 +348,15 @@ def test_other_language_is_searched_in_memory_or_through_chroma(mixed_service, m
     assert {a for _, a, _ in mem} == {"falcon-en", "oil-en"}
     stored = s.store.embeddings([c for c, _, _ in mem])
     assert all(score == pytest.approx(float(stored[c] @ qv), abs=1e-6) for c, _, score in mem)
-    assert s._pool_cache[0] == (s.lexical.version, "latin")  # vectors read once, kept until the index changes
+    reads = []
+    real_embeddings = s.store.embeddings
+    monkeypatch.setattr(s.store, "embeddings", lambda ids: reads.append(len(ids)) or real_embeddings(ids))
+    fresh = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder)
+    for script in ("arabic", "latin", "arabic", "latin"):  # questions in both languages, one after another
+        fresh._pool(script)
+    counts = s.lexical.script_counts()
+    assert reads == [counts["arabic"], counts["latin"]]  # each script's vectors read once until the index changes
+    monkeypatch.undo()
     monkeypatch.setattr(search_module, "MEMORY_POOL_MAX", 0)
     via_chroma = other_language(s)
     assert {(c, a) for c, a, _ in via_chroma} == {(c, a) for c, a, _ in mem}

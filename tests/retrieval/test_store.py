@@ -64,7 +64,7 @@ def test_collection_records_model_and_mismatch_names_rebuild(store, tmp_path, fa
     client = store.client
     assert ChromaStore.collection_info(client, "test-col") == {"embedding_model": fake_embedder.name,
                                                          "dimension": fake_embedder.dimension,
-                                                         "chunk_scripts": 1}
+                                                         "chunk_scripts": 2}
     assert ChromaStore.collection_info(client, "absent") is None
     with pytest.raises(ModelMismatchError, match="--rebuild"):
         ChromaStore(client, collection="test-col", embedding_model="other/model", dimension=fake_embedder.dimension)
@@ -143,3 +143,19 @@ def test_record_scripts_labels_an_index_made_before_scripts(tmp_path, fake_embed
                            dimension=fake_embedder.dimension)
     assert reopened.scripts_recorded and reopened.record_scripts() == 0
     assert ChromaStore.collection_info(client, "older")["embedding_model"] == fake_embedder.name
+
+
+def test_record_scripts_relabels_chunks_labelled_by_an_older_rule(tmp_path, fake_embedder):
+    """Version-1 labels counted letters; the ones the lexical index would put in another pool are relabelled."""
+    client = make_client(home=tmp_path)
+    old = client.create_collection("labels-v1", metadata={"embedding_model": fake_embedder.name,
+                                                   "dimension": fake_embedder.dimension, "chunk_scripts": 1},
+                                   configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    texts = {"a::0": "النفط في السعودية", "b::0": "UN EU TV GCC OPEC WHO IMF الاقتصادية والسياسية"}
+    old.add(ids=list(texts), embeddings=fake_embedder.embed_passages(list(texts.values())),
+            metadatas=[{"article_id": c[0], "script": "arabic"} for c in texts], documents=list(texts.values()))
+    st = ChromaStore(client, collection="labels-v1", embedding_model=fake_embedder.name, dimension=fake_embedder.dimension)
+    assert st.scripts_recorded and st.script_labels == 1  # searchable by script meanwhile
+    assert st.record_scripts() == 1
+    assert {cid: m["script"] for cid, m, _ in st.get_chunks()} == {"a::0": "arabic", "b::0": "latin"}
+    assert st.script_labels == 2 and st.record_scripts() == 0

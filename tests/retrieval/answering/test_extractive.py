@@ -215,16 +215,21 @@ def test_candidate_cap_keeps_the_lexically_closest_sentences(pool):
 
 
 def test_answers_quote_the_language_search_ranked_first():
-    """In a corpus of both languages only the top hit's language is quoted; a one-language list is untouched."""
+    """When the search mixed two languages only the top hit's language is quoted; a one-language search, whose
+    hits carry no script, is untouched, even when its top hit reads as English (figures, acronyms)."""
     from retrieval.answering.extractive import top_language_hits
 
-    def hit(aid, text, score):
-        return Hit(aid, "", "", "", "", "", "", "", score, (Passage(aid + "::0", text, 0, len(text), score),))
+    def hit(aid, text, score, script="latin"):
+        return Hit(aid, "", "", "", "", "", "", "", score, (Passage(aid + "::0", text, 0, len(text), score),),
+                   script=script)
 
     en1 = hit("en1", "The falcon hunted a pigeon over the desert.", 3.0)
-    ar1 = hit("ar1", "اصطاد الصقر حمامة فوق الصحراء.", 2.0)
+    ar1 = hit("ar1", "اصطاد الصقر حمامة فوق الصحراء.", 2.0, "arabic")
     en2 = hit("en2", "Falcons are raced in winter.", 1.0)
-    assert [h.article_id for h in top_language_hits([en1, ar1, en2])] == ["en1", "en2"]
+    figures = hit("fig", "2015 | 2016 | 12.5%", 2.5, "")
+    assert [h.article_id for h in top_language_hits([en1, ar1, figures, en2])] == ["en1", "fig", "en2"]
     assert [h.article_id for h in top_language_hits([ar1, en1])] == ["ar1"]
-    same = [ar1, hit("ar2", "سباق الهجن في الطائف.", 1.5)]
+    same = [ar1, hit("ar2", "سباق الهجن في الطائف.", 1.5, "arabic")]
+    one_language = [hit("acr", "OPEC IEA WTI Brent Nymex: أوبك", 3.0, ""), hit("ar3", "أسعار النفط", 2.0, "")]
+    assert top_language_hits(one_language) == one_language
     assert top_language_hits(same) == same and top_language_hits([]) == []

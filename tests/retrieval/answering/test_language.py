@@ -21,6 +21,9 @@ from retrieval.answering import detect_language
         ("بوتين Putin", "ar"),  # 5 letters each: tie, short -> Arabic
         ("", "en"),
         ("?!? 🙂 123", "en"),  # no letters -> English
+        ("؟؟!!! 🎉", "ar"),  # no letters, but an Arabic question mark
+        ("ﺍﻟﺮﻳﺎﺽ", "ar"),  # presentation forms are Arabic letters
+        ("Qu'a dit l'émir à Doha ?", "en"),  # accented Latin letters count as Latin
         ("\u200f\u202eماذا\u202c", "ar"),  # bidi controls ignored
     ],
 )
