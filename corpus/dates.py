@@ -71,15 +71,21 @@ _PREP = r"(?:(?:in|during|on|since|from|throughout)\s+(?:the\s+)?(?:month\s+of\s
 _YEAR = rf"(?P<year>(?:1[89]|20){_DIGITS}{{2}}|[\u0661][\u0669][\u0660-\u0669]{{2}}|[\u0662][\u0660][\u0660-\u0669]{{2}}|[\u06f1][\u06f9][\u06f0-\u06f9]{{2}}|[\u06f2][\u06f0][\u06f0-\u06f9]{{2}})"
 _DAY = rf"(?P<day>{_DIGITS}{{1,2}})"
 _MONTH = rf"(?P<month>{MONTH_TOKEN})(?:\s*[/\\]\s*(?P<month2>{MONTH_TOKEN}))?"
-_B = r"(?<![\w\u0600-\u06ff])"  # left word boundary that also works next to Arabic letters
-_E = r"(?![\w\u0600-\u06ff])"
+# Word boundaries that treat Arabic tatweel and diacritics as part of a word, and Arabic punctuation (؟ ، ؛) not.
+_B = r"(?<![\w\u0640\u064b-\u065f\u0670])"
+_E = r"(?![\w\u0640\u064b-\u065f\u0670])"
 _SEP = r"\s*[,،]?\s*"
+_MONTH_YEAR_SEP = rf"(?:\s+(?:من\s+)?(?:عام|العام|سنة)\s+|\s+of\s+|{_SEP})"  # "يوليو من عام 2015", "July of 2015"
+_MNUM = r"(?P<mnum>0?[1-9]|1[0-2])"
 
 _WINDOW_PATTERNS = [
+    ("day", re.compile(rf"{_B}(?:{_PREP})?(?P<year>(?:19|20)\d\d)-(?P<mnum>0[1-9]|1[0-2])-(?P<day>[0-3]\d){_E}", re.I)),
+    ("day", re.compile(rf"{_B}(?:{_PREP})?{_DAY}\s*/\s*{_MNUM}\s*/\s*{_YEAR}{_E}", re.I)),  # 23/7/2015, day first
     ("day", re.compile(rf"{_B}(?:{_PREP})?{_DAY}(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}{_SEP}{_YEAR}{_E}", re.I)),
     ("day", re.compile(rf"{_B}(?:{_PREP})?{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?{_SEP}{_YEAR}{_E}", re.I)),
-    ("month", re.compile(rf"{_B}(?:{_PREP})?{_MONTH}{_SEP}{_YEAR}{_E}", re.I)),
+    ("month", re.compile(rf"{_B}(?:{_PREP})?{_MONTH}{_MONTH_YEAR_SEP}{_YEAR}{_E}", re.I)),
     ("month", re.compile(rf"{_B}(?:{_PREP})?(?P<year>(?:19|20)\d\d)-(?P<mnum>0[1-9]|1[0-2]){_E}", re.I)),
+    ("month", re.compile(rf"{_B}{_PREP}{_MNUM}\s*/\s*{_YEAR}{_E}", re.I)),  # "في 07/2015" (a bare 7/2015 may be a number)
     ("year", re.compile(rf"{_B}{_PREP}{_YEAR}{_E}", re.I)),
 ]
 

@@ -91,7 +91,8 @@ def iter_articles(
     """Articles from files, directories and archives in a deterministic order; problems as LoadError."""
     loader = _Loader(max_file_bytes, max_zip_ratio, _field_map(field_map))
     for path in paths:
-        yield from loader.load_path(Path(path))
+        # absolute, so ids derived from paths and the paths citations show do not depend on the working directory
+        yield from loader.load_path(Path(os.path.abspath(path)))
 
 
 def _field_map(overrides: Mapping[str, str | Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
@@ -252,7 +253,7 @@ class _Loader:
             if "\n" in text.strip() and text.lstrip().startswith("{"):
                 yield from self._load_jsonl(text, where)
                 return
-            yield LoadError(where, f"truncated or invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+            yield LoadError(where, f"truncated or invalid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}")
             return
         except RecursionError:
             yield LoadError(where, "invalid JSON: nested too deeply")

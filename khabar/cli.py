@@ -26,13 +26,29 @@ def _settings(args):
 def _filters(args):
     from retrieval.models import Filters
 
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and since > until:
+        raise KhabarError(f"--since {since} is after --until {until}: no article can match")
     return Filters(source=getattr(args, "source", None), agency=getattr(args, "agency", None),
-                   city=getattr(args, "city", None), since=getattr(args, "since", None),
-                   until=getattr(args, "until", None))
+                   city=getattr(args, "city", None), since=since, until=until)
 
 
 def _dump(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _service_with_articles(settings):
+    """The answer service, or a clear error when the index holds nothing (a mistyped --home, no ingest yet)."""
+    from khabar.app import build_service
+
+    home = Path(settings.khabar_home)
+    hint = "run `khabar ingest PATH` first, or point --home / KHABAR_HOME at an existing index"
+    if not (home / "manifest.sqlite3").exists():
+        raise KhabarError(f"there is no index at {home}: {hint}")
+    service = build_service(settings)
+    if not service.stats()["articles"]:
+        raise KhabarError(f"the index at {home} holds no articles: {hint}")
+    return service
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -83,12 +99,11 @@ def _check_question(text: str, settings) -> None:
 
 
 def cmd_search(args) -> int:
-    from khabar.app import build_service
-
     settings = _settings(args)
     _check_question(args.query, settings)
-    service = build_service(settings)
-    hits = service.search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    filters = _filters(args)
+    service = _service_with_articles(settings)
+    hits = service.search(args.query, k=args.k, filters=filters, mode=args.mode)
     if args.json:
         _dump({"query": args.query, "mode": args.mode, "hits": [h.to_dict() for h in hits],
                "timings_ms": service.searcher.last_timings})
@@ -100,12 +115,11 @@ def cmd_search(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from khabar.app import build_service
-
     settings = _settings(args)
     _check_question(args.question, settings)
-    service = build_service(settings)
-    answer = service.ask(args.question, k=args.k, filters=_filters(args))
+    filters = _filters(args)
+    service = _service_with_articles(settings)
+    answer = service.ask(args.question, k=args.k, filters=filters)
     if args.json:
         _dump(answer.to_dict())
     else:
@@ -192,6 +206,15 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
+def _count(limit: int):
+    """An argparse type for --k: a whole number from 1 to `limit` (what the service would otherwise clamp to)."""
+    def parse(text: str) -> int:
+        if not text.isdigit() or not 1 <= int(text) <= limit:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number from 1 to {limit}")
+        return int(text)
+    return parse
+
+
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="only this outlet (e.g. alriyadh)")
     p.add_argument("--agency", help="only this wire agency (e.g. شينخوا)")
@@ -215,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="show the best matching articles and passages")
     p.add_argument("query")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=_count(50), default=10, help="how many articles (1-50)")
     p.add_argument("--mode", choices=["dense", "lexical", "hybrid"], default="hybrid")
     _add_filter_args(p)
     p.add_argument("--json", action="store_true")
@@ -223,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with verbatim, numbered citations")
     p.add_argument("question")
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=_count(20), default=5, help="how many passages to use (1-20)")
     _add_filter_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)

@@ -134,11 +134,13 @@ def print_stats(stats: dict, console: Console | None = None) -> None:
 
 def print_ingest_summary(summary: dict, console: Console | None = None) -> None:
     c = console or _console
+    # soft_wrap: one line per fact, whatever the width (a pipe is 80 columns to rich), so grep finds a path whole
     c.print(f"ingested in {summary['seconds']:.1f}s: {summary['added']} added, {summary['updated']} updated, "
             f"{summary['unchanged']} unchanged, {summary['removed']} removed, {summary['failed']} skipped; "
-            f"{summary['chunks_added']} chunks embedded, {summary.get('chunks_reused', 0)} reused", markup=False)
+            f"{summary['chunks_added']} chunks embedded, {summary.get('chunks_reused', 0)} reused", markup=False,
+            soft_wrap=True)
     for err in summary["errors"][:20]:
-        c.print(Text.assemble("  ", ("skipped", "yellow"), f" {err['path']}: {err['reason']}"))
+        c.print(Text.assemble("  ", ("skipped", "yellow"), f" {err['path']}: {err['reason']}"), soft_wrap=True)
     if len(summary["errors"]) > 20:
         c.print(f"  … and {len(summary['errors']) - 20} more (use --json for all)", markup=False)
     idx = summary.get("index")

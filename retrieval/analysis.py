@@ -24,6 +24,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ANY_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08c9"
                                 r"\ufb50-\ufdff\ufe70-\ufefc]")
 _ANY_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+_LETTERS = re.compile(r"(?:[^\W\d_]|[\u0640\u064b-\u065f\u0670])+")  # words: letters, Arabic marks inside
 
 STEMMERS = ("snowball", "snowball-normalized", "light", "none")
 # Bump when `terms()` changes: a BM25 index built by another analyzer is rebuilt, not reused.
@@ -150,14 +151,22 @@ def analyzer(stemmer: str = DEFAULT_STEMMER):
 SCRIPTS = ("arabic", "latin")
 
 
-def letter_counts(text: str) -> tuple[int, int]:
-    """(Arabic letters, Latin letters) in `text`: the one count behind every "which language is this" rule."""
-    return len(_ANY_ARABIC_LETTER.findall(text)), len(_ANY_LATIN_LETTER.findall(text))
+def word_counts(text: str) -> tuple[int, int]:
+    """(Arabic words, Latin-script words) in `text`, each word by its first letter: the one count behind every
+    "which language is this question or passage" rule. Words, not letters, so that an Arabic question about
+    "Xi Jinping" stays Arabic."""
+    ar = lat = 0
+    for word in _LETTERS.findall(text):
+        if _ANY_ARABIC_LETTER.match(word):
+            ar += 1
+        elif _ANY_LATIN_LETTER.match(word):
+            lat += 1
+    return ar, lat
 
 
 def text_script(text: str) -> str:
-    """"arabic" or "latin", whichever letters `text` has more of ("" when it has neither): a question's script."""
-    ar, lat = letter_counts(text)
+    """"arabic" or "latin", whichever words `text` has more of, ties to Arabic ("" with neither): a question's script."""
+    ar, lat = word_counts(text)
     if not ar and not lat:
         return ""
     return "arabic" if ar >= lat else "latin"

@@ -152,6 +152,7 @@ class Indexer:
         self.manifest.set_meta("embedding_model", self.embedder.name)
         known = self.manifest.hashes()
         seen: set[str] = set()
+        unreadable: set[str] = set()  # files (or archives) that exist but failed to load: never pruned
         q: queue.Queue = queue.Queue(maxsize=3)
         failure: list[BaseException] = []
 
@@ -164,9 +165,10 @@ class Indexer:
                     if stop.is_set():
                         break
                     if isinstance(item, LoadError):
+                        unreadable.add(_base_file(item.path))
                         rep.failed += 1
                         rep.errors.append({"path": item.path, "reason": item.reason})
-                        log.warning("skipped %s: %s", item.path, item.reason)
+                        log.info("skipped %s: %s", item.path, item.reason)  # the report lists it for the user
                         continue
                     rep.articles_seen += 1
                     if item.article_id in seen:
@@ -226,7 +228,7 @@ class Indexer:
             if failure:
                 raise failure[0]
             if prune and not stop.is_set():
-                rep.removed = self._prune(paths, seen)
+                rep.removed = self._prune(paths, seen, unreadable)
             t = time.perf_counter()
             self._sync_crosslingual()  # not on an interrupt: the next run's reconcile picks the rest up
             timings["crosslingual"] += time.perf_counter() - t
@@ -287,16 +289,22 @@ class Indexer:
             else:
                 rep.added += 1
 
-    def _prune(self, paths: Sequence[str | Path], seen: set[str]) -> int:
-        """Remove articles under the ingested roots that this run no longer found."""
+    def _prune(self, paths: Sequence[str | Path], seen: set[str], unreadable: set[str] = frozenset()) -> int:
+        """Remove articles under the ingested roots that this run no longer found, and articles whose files are
+        gone; never those of a file that is there but failed to load this time (a truncated zip loses nothing)."""
         roots = [str(Path(p).resolve()) for p in paths]
+        kept = {str(Path(f).resolve()) for f in unreadable}
         gone: list[str] = []
         for aid, path in self.manifest.paths().items():
-            if aid in seen:
+            if aid in seen or not path:
                 continue
-            base = str(Path(_base_file(path)).resolve()) if path else ""
+            stored = _base_file(path)
+            base = str(Path(stored).resolve())
+            if base in kept:
+                continue
             under = any(base == r or base.startswith(r.rstrip("/") + "/") for r in roots)
-            if under or (base and not Path(base).exists()):
+            # a relative path (indexes before paths were stored absolute) says nothing when run from elsewhere
+            if under or (Path(stored).is_absolute() and not Path(base).exists()):
                 gone.append(aid)
         self.remove_articles(gone)
         return len(gone)

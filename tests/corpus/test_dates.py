@@ -20,6 +20,16 @@ from corpus.dates import month_number, parse_date_window, parse_month_window
         ("في كانون الأول/ديسمبر 2020", "2020-12-01", "2020-12-31", "في كانون الأول/ديسمبر 2020"),
         ("أسعار النفط في يوليو 2015", "2015-07-01", "2015-07-31", "في يوليو 2015"),
         ("during 2019 elections", "2019-01-01", "2019-12-31", "during 2019"),
+        # Arabic punctuation right after the date ends it, as a space would
+        ("ما أخبار النفط في يوليو 2015؟", "2015-07-01", "2015-07-31", "في يوليو 2015"),
+        ("ماذا حدث في 2021؟", "2021-01-01", "2021-12-31", "في 2021"),
+        ("في ديسمبر 2020؛ ثم", "2020-12-01", "2020-12-31", "في ديسمبر 2020"),
+        ("في يوليو 2015، ماذا قال الوزير", "2015-07-01", "2015-07-31", "في يوليو 2015"),
+        ("what happened on 2021-05-07", "2021-05-07", "2021-05-07", "on 2021-05-07"),
+        ("ماذا حدث يوم 23/7/2015؟", "2015-07-23", "2015-07-23", "يوم 23/7/2015"),
+        ("خلال شهر يوليو من عام 2015", "2015-07-01", "2015-07-31", "خلال شهر يوليو من عام 2015"),
+        ("news in July of 2015", "2015-07-01", "2015-07-31", "in July of 2015"),
+        ("أخبار في 07/2015", "2015-07-01", "2015-07-31", "في 07/2015"),
     ],
 )
 def test_windows_and_spans(question, since, until, said):
@@ -28,11 +38,12 @@ def test_windows_and_spans(question, since, until, said):
     assert question[w.start : w.end] == said
 
 
-@pytest.mark.parametrize("question", ["covid-19 2020 vaccine", "in may", "what is 2020?", "", "Xi and Putin", "في 31 فبراير 2020"])
+@pytest.mark.parametrize("question", ["covid-19 2020 vaccine", "in may", "what is 2020?", "", "Xi and Putin", "في 31 فبراير 2020",
+                                      "القرار 7/2015", "2015-07-32"])
 def test_no_window(question):
     w = parse_date_window(question)
     assert w is None or w.granularity != "day"
-    if question in ("covid-19 2020 vaccine", "in may", "", "Xi and Putin"):
+    if question in ("covid-19 2020 vaccine", "in may", "", "Xi and Putin", "القرار 7/2015"):
         assert w is None
 
 

@@ -159,6 +159,13 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert "no words" in err
     err = _one_line_error(run_khabar("ask", "x", "--since", "2015-13-01", env=env))
     assert "YYYY-MM-DD" in err
+    err = _one_line_error(run_khabar("ask", "x", "--since", "2015-08-01", "--until", "2015-07-01", env=env))
+    assert "after --until" in err
+    for k in ("0", "-3", "500"):
+        assert "from 1 to 20" in _one_line_error(run_khabar("ask", "x", "--k", k, env=env))
+    assert "from 1 to 50" in _one_line_error(run_khabar("search", "x", "--k", "51", env=env))
+    err = _one_line_error(run_khabar("ask", "ما أخبار النفط؟", env=env))  # a home nothing was ingested into
+    assert err.startswith("khabar: there is no index at") and "khabar ingest" in err
 
 
 @pytest.mark.slow

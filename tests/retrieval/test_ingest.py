@@ -91,6 +91,28 @@ def test_prune_removes_articles_whose_files_are_gone(service, tmp_path, seed_pat
         all(h.article_id == "a" for h in service.search("مطار جديد", mode="lexical"))
 
 
+def test_prune_keeps_a_file_that_failed_to_load_and_does_not_depend_on_the_working_directory(
+        service, tmp_path, seed_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(seed_path, corpus / "a.txt")
+    archive = make_snn_zip(corpus / "more.zip", 4)
+    (corpus / "records.csv").write_text("title,text\nجسر,افتتح جسر جديد فوق النهر اليوم في المدينة\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    first = service.indexer.ingest(["corpus"])
+    n = service.stats()["articles"]
+    assert first.added == n >= 5
+    monkeypatch.chdir(corpus)  # the same files, named from elsewhere: nothing new, nothing pruned
+    again = service.indexer.ingest([str(corpus / "records.csv"), "a.txt"], prune=True)
+    assert (again.added, again.unchanged, again.removed) == (0, 2, 0)
+    good = archive.read_bytes()
+    archive.write_bytes(good[: len(good) // 2])  # truncated: there, but unreadable this time
+    rep = service.indexer.ingest([corpus], prune=True)
+    assert rep.failed == 1 and rep.removed == 0 and service.stats()["articles"] == n
+    archive.write_bytes(good)
+    assert service.indexer.ingest([corpus], prune=True).unchanged == n  # nothing to embed again
+
+
 def test_broken_file_is_reported_and_the_rest_ingested(service, tmp_path, seed_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

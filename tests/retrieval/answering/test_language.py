@@ -22,6 +22,7 @@ from retrieval.answering import detect_language
         ("", "en"),
         ("?!? 🙂 123", "en"),  # no letters -> English
         ("؟؟!!! 🎉", "ar"),  # no letters, but an Arabic question mark
+        ("ماذا قال Xi Jinping؟", "ar"),  # by words: a Latin-script name does not outvote the Arabic question
         ("ﺍﻟﺮﻳﺎﺽ", "ar"),  # presentation forms are Arabic letters
         ("Qu'a dit l'émir à Doha ?", "en"),  # accented Latin letters count as Latin
         ("\u200f\u202eماذا\u202c", "ar"),  # bidi controls ignored
