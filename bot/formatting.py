@@ -331,7 +331,7 @@ def citation_field(c: Citation, lang: str) -> EmbedField:
     url = safe_url(c.url)
     link = f"[{t('link', lang)}]({url})" if url else ""
     reserved = sum(len(x) + 1 for x in lines) + len(link) + 8
-    quote_text = " ".join(escape(c.quote).split())
+    quote_text = " ".join(escape(c.shown).split())
     lines.append("> " + truncate(quote_text, max(FIELD_VALUE_LIMIT - reserved, 40)))
     if link:
         lines.append(link)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from dataclasses import replace
 from pathlib import PurePath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -17,6 +18,18 @@ _DEFAULT_PORTS = {"80", "443"}
 def article_id_for_path(path: str | PurePath) -> str:
     """The file stem: `.../000_84ffc645cff79ea0.txt` → `000_84ffc645cff79ea0`."""
     return PurePath(str(path)).stem
+
+
+def is_file_stem_id(article: Article) -> bool:
+    """Whether the article's id is its file's stem (a text file), not an id its record carries (URL, id field)."""
+    return "!" not in article.path and "#" not in article.path and article.article_id == article_id_for_path(article.path)
+
+
+def with_path_id(article: Article) -> Article:
+    """The article under an id of its own path, stem + 8 hex: for a second file of the same name elsewhere."""
+    digest = hashlib.sha256(article.path.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    own = replace(article, article_id=f"{article_id_for_path(article.path)}-{digest}")
+    return replace(own, content_hash=content_hash(own))
 
 
 def normalize_url(url: str) -> str:

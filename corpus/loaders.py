@@ -49,7 +49,8 @@ from corpus.dateline import parse_dateline
 from corpus.dates import iso_date, month_number, to_int
 from corpus.encoding import decode_bytes
 from corpus.errors import CorpusFileError
-from corpus.ids import article_id_for_path, article_id_for_record, article_id_for_url, content_hash
+from corpus.ids import (article_id_for_path, article_id_for_record, article_id_for_url, content_hash,
+                        is_file_stem_id, with_path_id)
 from corpus.models import Article, LoadError
 
 log = logging.getLogger(__name__)
@@ -357,6 +358,9 @@ class _Loader:
     def _emit(self, item: Article | LoadError, where: str) -> Iterator[Article | LoadError]:
         if isinstance(item, Article):
             first = self.seen_ids.get(item.article_id)
+            if first is not None and first != where and is_file_stem_id(item):
+                item = with_path_id(item)  # 2015/article.txt and 2016/article.txt: two articles
+                first = self.seen_ids.get(item.article_id)
             if first is not None:
                 yield LoadError(where, f"{DUPLICATE_ID} {item.article_id}: already loaded from {first}; skipped")
                 return

@@ -75,7 +75,7 @@ def print_citation(c: Console, cit: Citation, *, language: str, shape: Shape | N
     head = f"[{cit.n}] {cit.title or cit.article_id}"
     print_block(c, head, shape=shape, style="bold cyan")
     print_block(c, _meta(cit.source, cit.agency, cit.city, cit.date), shape=shape, indent=4, style="dim")
-    print_block(c, f"«{cit.quote}»", shape=shape, indent=4)
+    print_block(c, f"«{cit.shown}»", shape=shape, indent=4)
     where = cit.url or f"{cit.path} [{cit.start}:{cit.end}]"
     c.print(Text(f"    {cit.article_id} · {where}", style="dim"), soft_wrap=True)
     if cit.also_in:

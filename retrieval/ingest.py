@@ -19,6 +19,7 @@ import numpy as np
 
 from corpus.chunking import chunk_article
 from corpus.fingerprint import simhash64
+from corpus.ids import is_file_stem_id, with_path_id
 from corpus.loaders import iter_articles
 from corpus.models import Article, Chunk, LoadError
 from corpus.normalize import normalize_arabic
@@ -57,6 +58,19 @@ class _Batch:
 
 def _base_file(path: str) -> str:
     return path.split("!", 1)[0].split("#", 1)[0]
+
+
+def _own_id(item: Article, stored_paths: dict[str, str]) -> Article:
+    """Give a text file whose stem is already the id of another file that still exists (2015/article.txt and
+    2016/article.txt, ingested one after the other) an id of its own instead of replacing that article."""
+    other = stored_paths.get(item.article_id)
+    if not other or other == item.path or not is_file_stem_id(item) or not _exists(other):
+        return item  # new, the same file, an id the record carries, or a file that moved
+    return with_path_id(item)
+
+
+def _exists(path: str) -> bool:
+    return Path(path).is_absolute() and Path(path).exists()  # a relative path (older indexes) says nothing here
 
 
 class Indexer:
@@ -153,6 +167,7 @@ class Indexer:
         known = self.manifest.hashes()
         seen: set[str] = set()
         unreadable: set[str] = set()  # files (or archives) that exist but failed to load: never pruned
+        stored_paths = self.manifest.paths()
         q: queue.Queue = queue.Queue(maxsize=3)
         failure: list[BaseException] = []
 
@@ -171,6 +186,7 @@ class Indexer:
                         log.info("skipped %s: %s", item.path, item.reason)  # the report lists it for the user
                         continue
                     rep.articles_seen += 1
+                    item = _own_id(item, stored_paths)
                     if item.article_id in seen:
                         rep.errors.append({"path": item.path, "reason": f"duplicate article id {item.article_id}"})
                         continue

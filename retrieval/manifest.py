@@ -189,6 +189,19 @@ class Manifest:
         with self._lock:
             return {r[0] for r in self._db.execute(f"SELECT article_id FROM articles WHERE {clauses}", args)}
 
+    def field_values(self, field: str) -> list[str]:
+        """The distinct non-empty values of an article field a filter can name (source, agency or city)."""
+        if field not in ("source", "agency", "city"):
+            raise ValueError(f"not a filter field: {field}")
+        with self._lock:
+            return [r[0] for r in self._db.execute(f"SELECT DISTINCT {field} FROM articles WHERE {field} != ''")]
+
+    def has_value(self, field: str, value: str) -> bool:
+        if field not in ("source", "agency", "city"):
+            raise ValueError(f"not a filter field: {field}")
+        with self._lock:
+            return self._db.execute(f"SELECT 1 FROM articles WHERE {field} = ? LIMIT 1", (value,)).fetchone() is not None
+
     def counts(self) -> dict:
         with self._lock:
             articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -71,9 +71,16 @@ class Citation:
     end: int
     score: float
     also_in: tuple[str, ...] = ()
+    cut_before: bool = False  # the quote starts inside a sentence (a long one cut to a window); show "…"
+    cut_after: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def shown(self) -> str:
+        """The quote as displayed: verbatim, with "…" where it was cut out of a longer sentence."""
+        return ("… " if self.cut_before else "") + self.quote + (" …" if self.cut_after else "")
 
 
 @dataclass(frozen=True, slots=True)

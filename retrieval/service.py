@@ -41,6 +41,13 @@ def merge_filters(explicit: Filters | None, since: str | None, until: str | None
     return f
 
 
+def _filter_key(value: str) -> str:
+    """How a typed filter value is compared with the stored ones: case, spacing, hyphens and Arabic spelling aside."""
+    from corpus.normalize import normalize_arabic
+
+    return re.sub(r"[\s_\-]+", "", normalize_arabic(value).casefold())
+
+
 class AnswerService:
     """Search and answer over one index; thread-safe for concurrent readers."""
 
@@ -58,12 +65,27 @@ class AnswerService:
     def _query_and_filters(self, text: str, filters: Filters | None) -> tuple[str, Filters]:
         from corpus.dates import parse_date_window
 
+        filters = self._resolve_names(filters)
         window = parse_date_window(text)
         if window is None:
             return text, filters or Filters()
         stripped = (text[: window.start] + " " + text[window.end:]).strip()
         query = stripped if _SEARCHABLE.search(stripped) else text
         return query, merge_filters(filters, window.since, window.until)
+
+    def _resolve_names(self, filters: Filters | None) -> Filters | None:
+        """Source, agency and city as stored: `--source OKAZ` or `--city Riyadh` finds "okaz" and "riyadh"."""
+        if filters is None:
+            return None
+        changes = {}
+        for field in ("source", "agency", "city"):
+            value = getattr(filters, field)
+            if not value or self.manifest.has_value(field, value):
+                continue
+            same = [v for v in self.manifest.field_values(field) if _filter_key(v) == _filter_key(value)]
+            if len(same) == 1:
+                changes[field] = same[0]
+        return replace(filters, **changes) if changes else filters
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         q = clean_question(query, max_chars=self.max_question_chars)

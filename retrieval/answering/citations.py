@@ -18,6 +18,10 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 MARKER = re.compile(r"\[\s*([0-9٠-٩۰-۹]+(?:\s*[,،]\s*[0-9٠-٩۰-۹]+)*)\s*\]")
 
 
+# What a quotable unit ends with (corpus.sentences: hard ends, soft ends, closing quotes and brackets, a colon).
+_ENDS_UNIT = re.compile(r"[.!?؟۔…،؛;,:\"'”’»)\]]$")
+
+
 def marker_numbers(text: str) -> list[int]:
     """Every n referenced by a [n] marker in `text`, in order (repeats kept)."""
     out: list[int] = []
@@ -64,6 +68,8 @@ def make_citation(n: int, hit: Hit, article: Article, start: int, end: int, scor
         end=end,
         score=float(score),
         also_in=tuple(hit.also_in),
+        cut_before=bool(article.text[:start].strip()) and not _ENDS_UNIT.search(article.text[:start].rstrip()),
+        cut_after=bool(article.text[end:].strip()) and not _ENDS_UNIT.search(article.text[:end].rstrip()),
     )
 
 

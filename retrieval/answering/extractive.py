@@ -190,7 +190,8 @@ def choose(scored: Sequence[Candidate], q_terms: frozenset[str], max_sentences: 
 
 
 def _merge_adjacent(chosen: Sequence[Candidate]) -> list[tuple[Candidate, int, int, float]]:
-    """Display order (article rank, then position); sentences separated only by whitespace become one quote."""
+    """Display order (article rank, then the best quote first); sentences separated only by whitespace become one
+    quote."""
     ordered = sorted(chosen, key=lambda c: (c.rank, c.start))
     spans: list[tuple[Candidate, int, int, float]] = []
     for c in ordered:
@@ -200,7 +201,7 @@ def _merge_adjacent(chosen: Sequence[Candidate]) -> list[tuple[Candidate, int, i
                 spans[-1] = (prev, s, c.end, max(sc, c.score))
                 continue
         spans.append((c, c.start, c.end, c.score))
-    return spans
+    return sorted(spans, key=lambda s: (s[0].rank, -s[3]))  # "what did Putin say" leads with what Putin said
 
 
 def features_of(
@@ -252,7 +253,7 @@ def compose_text(language: str, citations: Sequence[Citation]) -> str:
     lines: list[str] = []
     prev: Citation | None = None
     for c in citations:
-        quote = quoted(language, " ".join(c.quote.split()))
+        quote = quoted(language, " ".join(c.shown.split()))
         if prev is None:
             key = "first"
         elif prev.article_id == c.article_id:

@@ -113,6 +113,25 @@ def test_prune_keeps_a_file_that_failed_to_load_and_does_not_depend_on_the_worki
     assert service.indexer.ingest([corpus], prune=True).unchanged == n  # nothing to embed again
 
 
+def test_same_file_name_in_two_folders_is_two_articles(service, tmp_path):
+    """Dated folders of a newsroom export (2015/article.txt, 2016/article.txt) do not replace each other."""
+    for year, what in (("2015", "افتتح جسر جديد فوق النهر اليوم في المدينة. "), ("2016", "ارتفعت أسعار النفط في السوق. ")):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "article.txt").write_text(what * 5, encoding="utf-8")
+    assert service.indexer.ingest([tmp_path / "2015"]).added == 1
+    second = service.indexer.ingest([tmp_path / "2016"])
+    assert (second.added, second.updated) == (1, 0) and service.stats()["articles"] == 2
+    again = service.indexer.ingest([tmp_path / "2015", tmp_path / "2016"])
+    assert (again.added, again.updated, again.unchanged, again.errors) == (0, 0, 2, [])
+    assert service.article("article").path.endswith("2015/article.txt")
+    (tmp_path / "2017").mkdir()
+    (tmp_path / "2017" / "story.txt").write_text("سباق الهجن في الطائف. " * 5, encoding="utf-8")
+    (tmp_path / "2018").mkdir()
+    (tmp_path / "2018" / "story.txt").write_text("مهرجان التمور في بريدة. " * 5, encoding="utf-8")
+    both = service.indexer.ingest([tmp_path / "2017", tmp_path / "2018"])  # in one run too
+    assert both.added == 2 and service.stats()["articles"] == 4
+
+
 def test_broken_file_is_reported_and_the_rest_ingested(service, tmp_path, seed_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

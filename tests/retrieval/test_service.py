@@ -48,6 +48,17 @@ def test_source_and_date_filters_inside_search(loaded, mode):
     assert [h.article_id for h in recent] == ["000_84ffc645cff79ea0"]
 
 
+def test_filter_names_as_a_user_types_them(loaded):
+    """`--source OKAZ`, an agency spelled with another hamza or case: the stored value, when only one matches."""
+    source = max(loaded.sources(), key=loaded.sources().get)
+    hits = loaded.search("السعودية", k=5, filters=Filters(source=f" {source.upper()} ".strip()))
+    assert hits and all(h.source == source for h in hits)
+    seed = loaded.search("الصين روسيا", k=1, filters=Filters(agency="شينخوا", city="بكين"))
+    assert [h.article_id for h in seed] == ["000_84ffc645cff79ea0"]
+    assert loaded._resolve_names(Filters(city="بكين ")).city == "بكين"
+    assert loaded._resolve_names(Filters(source="no-such-outlet")).source == "no-such-outlet"  # nothing to match
+
+
 def test_uncommitted_chunks_are_invisible_to_readers(service, seed_path, fake_embedder):
     """Chunks upserted to Chroma whose manifest row never committed (ingest in progress) are not returned."""
     from corpus.models import Article, Chunk

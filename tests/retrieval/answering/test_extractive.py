@@ -51,6 +51,7 @@ def test_arabic_question_cites_the_seed_article_verbatim(pool):
     assert "بوتين" in answer.citations[0].quote and "شراكة" in answer.citations[0].quote
     assert answer.text.startswith("بحسب") and "[1]" in answer.text
     assert answer.citations[0].agency == "شينخوا" and answer.citations[0].date == "2020-12-31"
+    assert not any(c.cut_before or c.cut_after for c in answer.citations)  # whole sentences: no "…"
 
 
 def test_arabic_question_about_a_saudinewsnet_article(pool, snn):
@@ -121,8 +122,10 @@ def test_long_unpunctuated_line_is_quoted_in_a_bounded_verbatim_window():
     answer = compose("ماذا أعلن وزير المالية عن الضرائب على الشركات الصغيرة؟", [hit], {"long": article}.__getitem__, HashEmbedder())
     assert_well_formed(answer, {"long": article}.__getitem__)
     assert not answer.abstained
-    quote = answer.citations[0].quote
-    assert len(quote) <= 400 and "وزير المالية" in quote
+    cited = answer.citations[0]
+    assert len(cited.quote) <= 400 and "وزير المالية" in cited.quote
+    assert cited.cut_before and cited.cut_after  # cut out of a longer sentence: shown so, the quote stays verbatim
+    assert cited.shown == f"… {cited.quote} …" and f"«… {' '.join(cited.quote.split())} …»" in answer.text
 
 
 def test_missing_article_is_skipped_with_a_warning(pool):
@@ -233,3 +236,17 @@ def test_answers_quote_the_language_search_ranked_first():
     one_language = [hit("acr", "OPEC IEA WTI Brent Nymex: أوبك", 3.0, ""), hit("ar3", "أسعار النفط", 2.0, "")]
     assert top_language_hits(one_language) == one_language
     assert top_language_hits(same) == same and top_language_hits([]) == []
+
+
+def test_each_article_leads_with_its_best_quote(seed):
+    """Quotes of one article come best first ("what did Putin say" opens on Putin), articles in search order."""
+    from retrieval.answering.extractive import Candidate, _merge_adjacent
+
+    hit = Hit(seed.article_id, "", "", "", "", "", "", "", 1.0)
+    text = seed.text
+    xi, putin = text.index("وقال شي إنه أجرى"), text.index("وقال بوتين إن شراكة")
+    def cand(rank, start, score):
+        return Candidate(rank, hit, seed, start, text.index(".", start) + 1, frozenset(), score=score)
+
+    spans = _merge_adjacent([cand(0, xi, 1.10), cand(0, putin, 1.12), cand(1, 0, 1.5)])
+    assert [(c.rank, s) for c, s, _, _ in spans] == [(0, putin), (0, xi), (1, 0)]
