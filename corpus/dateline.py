@@ -20,8 +20,8 @@ _KNOWN_AGENCIES = [
 _AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+") for a in _KNOWN_AGENCIES), key=len, reverse=True))
 
 _D = r"[0-9\u0660-\u0669\u06f0-\u06f9]"
-# City: 1-4 words of letters (Arabic or Latin), no digits.
-_CITY = r"(?P<city>[^\W\d_](?:[^\W\d_]|['’\-\.])*(?:[ \t]+[^\W\d_](?:[^\W\d_]|['’\-\.])*){0,2}?)"
+# City: 1-3 words of letters (Arabic or Latin; Arabic diacritics as in عمّان), no digits.
+_CITY = r"(?P<city>[^\W\d_](?:[^\W\d_]|['’\-\.\u064b-\u065f\u0670])*(?:[ \t]+[^\W\d_](?:[^\W\d_]|['’\-\.\u064b-\u065f\u0670])*){0,2}?)"
 _DASH = r"[-–—ـ]{1,2}"
 _SEP = rf"(?:[ \t]*(?:[,،:]|{_DASH})?[ \t]*)"
 _DATE_AR = rf"(?P<day>{_D}{{1,2}})[ \t]+(?P<month>{MONTH_TOKEN})(?:[ \t]*[/\\][ \t]*(?P<month2>{MONTH_TOKEN}))?(?:[ \t]*[,،]?[ \t]*(?P<year>{_D}{{4}}))?"

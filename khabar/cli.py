@@ -37,6 +37,13 @@ def _dump(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _shape(args):
+    """Visual bidi reordering for terminals that cannot do it, decided as in the REPL (`--bidi auto|on|off`)."""
+    from khabar.repl import bidi_shaper, resolve_bidi
+
+    return bidi_shaper(resolve_bidi(args.bidi, isatty=sys.stdout.isatty()))
+
+
 def _service_with_articles(settings):
     """The answer service, or a clear error when the index holds nothing (a mistyped --home, no ingest yet)."""
     from khabar.app import build_service
@@ -110,7 +117,7 @@ def cmd_search(args) -> int:
     else:
         from khabar.render import print_hits
 
-        print_hits(hits)
+        print_hits(hits, shape=_shape(args))
     return 0
 
 
@@ -125,7 +132,7 @@ def cmd_ask(args) -> int:
     else:
         from khabar.render import print_answer
 
-        print_answer(answer)
+        print_answer(answer, shape=_shape(args))
     return 0
 
 
@@ -223,6 +230,11 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", type=_iso_date, help="last date, YYYY-MM-DD (inclusive)")
 
 
+def _add_bidi_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bidi", choices=["auto", "on", "off"], default="auto",
+                   help="reorder Arabic for terminals without bidi support (auto: as the REPL decides)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Cited answers over a news corpus (Arabic/English).")
     parser.add_argument("--home", help="index folder (default: $KHABAR_HOME or the user data dir)")
@@ -241,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=_count(50), default=10, help="how many articles (1-50)")
     p.add_argument("--mode", choices=["dense", "lexical", "hybrid"], default="hybrid")
     _add_filter_args(p)
+    _add_bidi_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -248,12 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--k", type=_count(20), default=5, help="how many passages to use (1-20)")
     _add_filter_args(p)
+    _add_bidi_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("repl", help="interactive chat in the terminal")
-    p.add_argument("--bidi", choices=["auto", "on", "off"], default="auto",
-                   help="reorder Arabic for terminals without bidi support")
+    _add_bidi_arg(p)
     p.set_defaults(func=cmd_repl)
 
     p = sub.add_parser("stats", help="what the index holds")

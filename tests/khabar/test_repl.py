@@ -227,6 +227,14 @@ def test_bidi_shaper_off_keeps_logical_order_and_on_reorders_arabic():
     assert "(اوخنيش)" in mixed and "[1]" in mixed  # brackets mirrored, as an RTL terminal would draw them
 
 
+def test_ask_and_search_take_the_repl_s_bidi_flag():
+    from khabar.cli import _shape, build_parser
+
+    for cmd in ("ask", "search"):
+        assert _shape(build_parser().parse_args([cmd, "x", "--bidi", "off"])) is None
+        assert _shape(build_parser().parse_args([cmd, "x", "--bidi", "on"]))("قال بوتين") == "نيتوب لاق"
+
+
 def test_resolve_bidi_by_flag_env_and_terminal():
     assert resolve_bidi("on", {}) is True
     assert resolve_bidi("off", {"KHABAR_BIDI": "on"}) is False
