@@ -67,6 +67,10 @@ class Responder:
         self.cooldown.mark(user_id)
         return Ticket(question=text, language=lang, user_id=user_id, bucket=bucket)
 
+    def release(self, ticket: Ticket) -> None:
+        """Give the ticket's slot back without answering (the interaction failed before the question ran)."""
+        self.gate.leave(ticket.bucket)
+
     async def answer(
         self, ticket: Ticket, *, filters: Filters | None = None, history: Sequence[Turn] = (), echo: bool = False
     ) -> Outcome:

@@ -51,7 +51,8 @@ class KhabarTree(app_commands.CommandTree):
         bot: KhabarBot = self.client  # type: ignore[assignment]
         if bot.channel_allowed(interaction.channel):
             return True
-        await interaction.response.send_message(t("not_here", "both"), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        if interaction.type is not discord.InteractionType.autocomplete:  # an autocomplete cannot take a message
+            await interaction.response.send_message(t("not_here", "both"), ephemeral=True, allowed_mentions=NO_MENTIONS)
         return False
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
@@ -185,6 +186,15 @@ class KhabarBot(discord.Client):
         """Why the bot should answer this message: 'dm', 'thread', 'mention', or '' to ignore it."""
         if self.user is None or message.author.bot or message.author.id == self.user.id:
             return ""
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return ""  # thread renames, pins, joins: not something a user said
+        # `mentioned_in` is also true for @everyone; only a direct mention of the bot (or of its own role, which
+        # Discord's autocomplete often picks for "@Khabar") counts
+        own_role = message.guild.self_role if message.guild is not None else None
+        mentioned = any(u.id == self.user.id for u in message.mentions) or (
+            own_role is not None and own_role in message.role_mentions)
+        if not mentioned and not (message.content or "").strip():
+            return ""  # an attachment or sticker alone, or no Message Content intent: nothing to answer
         channel = message.channel
         if isinstance(channel, discord.DMChannel):
             return "dm"
@@ -192,14 +202,13 @@ class KhabarBot(discord.Client):
             return ""
         if isinstance(channel, discord.Thread) and channel.owner_id == self.user.id:
             return "thread"
-        # `mentioned_in` is also true for @everyone; only a direct mention of the bot counts
-        if any(u.id == self.user.id for u in message.mentions):
-            return "mention"
-        return ""
+        return "mention" if mentioned else ""
 
     def question_from(self, message: discord.Message) -> str:
         assert self.user is not None
-        return re.sub(rf"<@!?{self.user.id}>", " ", message.content or "")
+        own_role = message.guild.self_role if message.guild is not None else None
+        text = re.sub(rf"<@!?{self.user.id}>", " ", message.content or "")
+        return re.sub(rf"<@&{own_role.id}>", " ", text) if own_role is not None else text
 
     async def on_message(self, message: discord.Message) -> None:
         reason = self._addressed(message)

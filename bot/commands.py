@@ -19,6 +19,7 @@ from bot.embeds import NO_MENTIONS
 from bot.formatting import (
     clean_question,
     detect_language,
+    escape,
     format_article,
     format_help,
     format_sources,
@@ -28,7 +29,7 @@ from bot.formatting import (
     reindex_summary,
 )
 from bot.texts import t
-from retrieval.errors import ArticleNotFoundError
+from retrieval.errors import ArticleNotFoundError, KhabarError
 
 if TYPE_CHECKING:
     from bot.client import KhabarBot
@@ -53,6 +54,7 @@ DESCRIPTIONS = {
 }
 
 PROGRESS_EVERY_S = 3.0
+TOKEN_LIFETIME_S = 14 * 60  # Discord interaction tokens expire after 15 minutes
 
 
 def register_commands(bot: "KhabarBot") -> None:
@@ -81,7 +83,11 @@ def register_commands(bot: "KhabarBot") -> None:
         admitted = bot.responder.admit(question, user_id=interaction.user.id, guild_id=interaction.guild_id)
         if isinstance(admitted, Outcome):
             return await bot.respond(interaction, admitted.formatted.messages, ephemeral=True)
-        await interaction.response.defer(ephemeral=not public, thinking=True)
+        try:
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+        except BaseException:  # an expired interaction: the slot must not stay taken
+            bot.responder.release(admitted)
+            raise
         outcome = await bot.responder.answer(admitted, filters=filters, echo=public)
         await bot.deliver(interaction, outcome, public=public)
 
@@ -102,7 +108,11 @@ def register_commands(bot: "KhabarBot") -> None:
         admitted = bot.responder.admit(query, user_id=interaction.user.id, guild_id=interaction.guild_id)
         if isinstance(admitted, Outcome):
             return await bot.respond(interaction, admitted.formatted.messages, ephemeral=True)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except BaseException:
+            bot.responder.release(admitted)
+            raise
         outcome = await bot.responder.search(admitted, filters=filters)
         await bot.respond(interaction, outcome.formatted.messages, ephemeral=True)
 
@@ -150,19 +160,38 @@ def register_commands(bot: "KhabarBot") -> None:
 
 
 async def run_reindex(bot: "KhabarBot", interaction: discord.Interaction) -> None:
-    """Run the incremental ingest in a thread, editing one progress message every few seconds."""
+    """Run the incremental ingest in a thread, editing one progress message every few seconds.
+
+    Returns only when the ingest is over, so /reindex stays locked while it runs. An interaction token lives
+    15 minutes: after that progress is only logged and the summary is posted in the channel instead.
+    """
     paths = [bot.settings.khabar_corpus_path] if bot.settings.khabar_corpus_path else None
     latest: dict = {}
     progress = latest.update  # called from the worker thread; dict.update of a fresh dict is atomic enough here
-    await interaction.edit_original_response(content=t("reindex_start", "both"), allowed_mentions=NO_MENTIONS)
-    task = asyncio.create_task(asyncio.to_thread(bot.service.reindex, paths, progress))
-    shown: dict = {}
     started = time.monotonic()
+
+    async def show(content: str, *, final: bool = False) -> None:
+        try:
+            if time.monotonic() - started < TOKEN_LIFETIME_S:
+                await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
+            elif final and interaction.channel is not None:
+                await interaction.channel.send(content, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # the ingest goes on whatever Discord says
+            log.warning("could not show reindex progress (%s)", exc.status)
+
+    task = asyncio.create_task(asyncio.to_thread(bot.service.reindex, paths, progress))
+    await show(t("reindex_start", "both"))
+    shown: dict = {}
     while not task.done():
         await asyncio.wait({task}, timeout=PROGRESS_EVERY_S)
         if not task.done() and latest and latest != shown:
             shown = dict(latest)
-            await interaction.edit_original_response(content=progress_text(shown, "both"), allowed_mentions=NO_MENTIONS)
-    summary = task.result()
+            await show(progress_text(shown, "both"))
+    try:
+        summary = task.result()
+    except KhabarError as exc:  # e.g. no corpus path configured: say so rather than "something went wrong"
+        log.error("reindex failed: %s", exc)
+        await show(t("reindex_failed", "both", reason=escape(str(exc))), final=True)
+        return
     log.info("reindex finished in %.1f s: %s", time.monotonic() - started, {k: v for k, v in summary.items() if k != "errors"})
-    await interaction.edit_original_response(content=reindex_summary(summary, "both"), allowed_mentions=NO_MENTIONS)
+    await show(reindex_summary(summary, "both"), final=True)

@@ -296,8 +296,14 @@ def text_to_embeds(title: str, text: str, *, url: str = "", footer: str = "") ->
 
 def assemble(content: str, embeds: Sequence[EmbedData], lang: str) -> tuple[OutgoingMessage, ...]:
     """Content split at sentence boundaries into 2,000-char messages; embeds packed onto the last ones."""
-    parts = split_text(content, MESSAGE_LIMIT - 1)
-    parts = [directional(p, lang) if lang == "ar" and not p.startswith(RLM) else p for p in parts]
+    limit = MESSAGE_LIMIT - 1
+    while True:  # Arabic direction marks lengthen each part after the split: split smaller rather than cut
+        parts = split_text(content, limit)
+        parts = [directional(p, lang) if lang == "ar" and not p.startswith(RLM) else p for p in parts]
+        over = max((len(p) for p in parts), default=0) - MESSAGE_LIMIT
+        if over <= 0 or limit < MESSAGE_LIMIT // 2:
+            break
+        limit -= over + 16
     parts = [p if len(p) <= MESSAGE_LIMIT else truncate(p, MESSAGE_LIMIT) for p in parts]
     groups = pack_embeds(embeds)
     messages = [OutgoingMessage(content=p) for p in parts]
@@ -330,14 +336,16 @@ def citation_field(c: Citation, lang: str) -> EmbedField:
         lines.append(f"{t('also_in', lang)}: " + ", ".join(escape(x) for x in c.also_in[:5]))
     url = safe_url(c.url)
     link = f"[{t('link', lang)}]({url})" if url else ""
-    reserved = sum(len(x) + 1 for x in lines) + len(link) + 8
     quote_text = " ".join(escape(c.shown).split())
-    lines.append("> " + truncate(quote_text, max(FIELD_VALUE_LIMIT - reserved, 40)))
-    if link:
-        lines.append(link)
-    value = "\n".join(lines)
-    if lang == "ar" or detect_language(c.quote) == "ar":
-        name, value = rtl(name), rtl(value)
+    arabic = detect_language(c.quote) == "ar"  # the quote's own direction (an English quote in an Arabic answer)
+    room = FIELD_VALUE_LIMIT - sum(len(x) + 1 for x in lines) - len(link) - 8
+    while True:  # the direction marks count against the limit too, so the link is never the part cut off
+        value = "\n".join([*lines, "> " + truncate(quote_text, max(room, 40)), *([link] if link else [])])
+        value = rtl(value) if arabic else value
+        if len(value) <= FIELD_VALUE_LIMIT or room <= 40:
+            break
+        room -= len(value) - FIELD_VALUE_LIMIT
+    name = rtl(name) if arabic else name
     return EmbedField(name=truncate(name, FIELD_NAME_LIMIT), value=truncate(value, FIELD_VALUE_LIMIT))
 
 
@@ -351,9 +359,9 @@ def format_answer(answer: Answer, *, lang: str | None = None, question_echo: boo
     parts = []
     if question_echo:
         parts.append("> " + truncate(escape(clean_question(answer.question)), 300))
-    if answer.abstained:
-        parts.append(f"**{t('abstain', lang)}**")
-    if answer.text.strip():
+    if answer.abstained:  # one "not found" line: the service's own, in bold, else ours
+        parts.append(f"**{escape(answer.text.strip()) or t('abstain', lang)}**")
+    elif answer.text.strip():
         parts.append(escape(answer.text.strip()))
     content = "\n".join(parts)
     if answer.citations:

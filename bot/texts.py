@@ -63,6 +63,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "reindex_busy": {"en": "A reindex is already running.", "ar": "إعادة الفهرسة جارية بالفعل."},
     "reindex_start": {"en": "Reindexing started…", "ar": "بدأت إعادة الفهرسة…"},
+    "reindex_failed": {"en": "Reindex failed: {reason}", "ar": "تعذّرت إعادة الفهرسة: ‎{reason}‎"},
     "reindex_progress": {
         "en": "Reindexing… {seen} articles seen ({added} added, {updated} updated, {failed} failed).",
         "ar": "إعادة الفهرسة جارية… {seen} مقالًا (أضيف {added}، حُدّث {updated}، فشل {failed}).",

@@ -189,18 +189,22 @@ class Manifest:
         with self._lock:
             return {r[0] for r in self._db.execute(f"SELECT article_id FROM articles WHERE {clauses}", args)}
 
+    def has_articles(self, filters: Filters) -> bool:
+        """Whether any article passes the filters (a question's date window over a corpus from another time)."""
+        clauses, args = _filter_sql(filters)
+        with self._lock:
+            return self._db.execute(f"SELECT 1 FROM articles WHERE {clauses} LIMIT 1", args).fetchone() is not None
+
     def field_values(self, field: str) -> list[str]:
         """The distinct non-empty values of an article field a filter can name (source, agency or city)."""
-        if field not in ("source", "agency", "city"):
-            raise ValueError(f"not a filter field: {field}")
         with self._lock:
-            return [r[0] for r in self._db.execute(f"SELECT DISTINCT {field} FROM articles WHERE {field} != ''")]
+            return [r[0] for r in self._db.execute(
+                f"SELECT DISTINCT {_filter_field(field)} FROM articles WHERE {field} != ''")]
 
     def has_value(self, field: str, value: str) -> bool:
-        if field not in ("source", "agency", "city"):
-            raise ValueError(f"not a filter field: {field}")
         with self._lock:
-            return self._db.execute(f"SELECT 1 FROM articles WHERE {field} = ? LIMIT 1", (value,)).fetchone() is not None
+            return self._db.execute(
+                f"SELECT 1 FROM articles WHERE {_filter_field(field)} = ? LIMIT 1", (value,)).fetchone() is not None
 
     def counts(self) -> dict:
         with self._lock:
@@ -219,6 +223,13 @@ class Manifest:
     def dump_meta(self) -> str:
         with self._lock:
             return json.dumps(dict(self._db.execute("SELECT key, value FROM meta")), ensure_ascii=False)
+
+
+def _filter_field(field: str) -> str:
+    """The column name, checked: only these three are ever put into SQL text."""
+    if field not in ("source", "agency", "city"):
+        raise ValueError(f"not a filter field: {field}")
+    return field
 
 
 def _signed64(v: int) -> int:

@@ -65,13 +65,18 @@ class AnswerService:
     def _query_and_filters(self, text: str, filters: Filters | None) -> tuple[str, Filters]:
         from corpus.dates import parse_date_window
 
-        filters = self._resolve_names(filters)
+        filters = self._resolve_names(filters) or Filters()
         window = parse_date_window(text)
         if window is None:
-            return text, filters or Filters()
+            return text, filters
+        merged = merge_filters(filters, window.since, window.until)
+        if merged == filters or not self.manifest.has_articles(merged):
+            # explicit dates won, or no article is from then: the year is part of what is asked ("what happened
+            # in 1066?" over undated or later articles), not a window to search in
+            return text, filters
         stripped = (text[: window.start] + " " + text[window.end:]).strip()
         query = stripped if _SEARCHABLE.search(stripped) else text
-        return query, merge_filters(filters, window.since, window.until)
+        return query, merged
 
     def _resolve_names(self, filters: Filters | None) -> Filters | None:
         """Source, agency and city as stored: `--source OKAZ` or `--city Riyadh` finds "okaz" and "riyadh"."""

@@ -17,7 +17,6 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 # [1], [1, 2], [١] and [1][2]; also tolerates Arabic comma "،" between numbers
 MARKER = re.compile(r"\[\s*([0-9٠-٩۰-۹]+(?:\s*[,،]\s*[0-9٠-٩۰-۹]+)*)\s*\]")
 
-
 # What a quotable unit ends with (corpus.sentences: hard ends, soft ends, closing quotes and brackets, a colon).
 _ENDS_UNIT = re.compile(r"[.!?؟۔…،؛;,:\"'”’»)\]]$")
 
@@ -68,9 +67,14 @@ def make_citation(n: int, hit: Hit, article: Article, start: int, end: int, scor
         end=end,
         score=float(score),
         also_in=tuple(hit.also_in),
-        cut_before=bool(article.text[:start].strip()) and not _ENDS_UNIT.search(article.text[:start].rstrip()),
-        cut_after=bool(article.text[end:].strip()) and not _ENDS_UNIT.search(article.text[:end].rstrip()),
+        cut_before=_cut(article.text[max(0, start - 80):start], more=article.text[max(0, start - 80):start]),
+        cut_after=_cut(article.text[max(0, end - 80):end], more=article.text[end:end + 80]),
     )
+
+
+def _cut(before: str, *, more: str) -> bool:
+    """Whether a quote boundary falls inside a sentence: text goes on (`more`) and `before` ends no unit."""
+    return bool(more.strip()) and not _ENDS_UNIT.search(before.rstrip())
 
 
 def quote_is_verbatim(citation: Citation, get_article: Callable[[str], Article]) -> bool:

@@ -324,12 +324,15 @@ def compose_extractive(
         citations = tuple(
             make_citation(n, c.hit, c.article, s, e, sc) for n, (c, s, e, sc) in enumerate(spans, start=1)
         )
+        more = [r for r in _related(scored, limit=len(citations) + 5)
+                if not any(c.article_id == r.article_id and c.start < r.end and r.start < c.end for c in citations)]
         answer = Answer(
             question=question,
             language=language,
             text=compose_text(language, citations),
             abstained=False,
             citations=citations,
+            related=tuple(replace(c, n=i) for i, c in enumerate(more[:5], start=1)),  # "more passages"
             warnings=tuple(warnings),
         )
     answer = verify_citations(answer, get_article)

@@ -273,6 +273,6 @@ class LLMAnswerer:
             citations.append(make_citation(new, p.hit, p.article, s, e, p.hit.score))
         answer = Answer(
             question=question, language=language, text=text, abstained=False, citations=tuple(citations),
-            timings_ms=timings, mode="llm", warnings=tuple(warnings),
+            related=fallback.related, timings_ms=timings, mode="llm", warnings=tuple(warnings),
         )
         return verify_citations(answer, get_article)

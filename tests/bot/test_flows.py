@@ -73,6 +73,22 @@ async def test_mention_starts_thread_and_follow_up_uses_history(discord_env, fak
     follow_up = fake_service.calls[-1]
     assert follow_up["question"] == "وماذا عن كوفيد؟"
     assert [t.question for t in follow_up["history"]] == [QUESTION_AR]
+    before = (len(env.sent), len(fake_service.calls))
+    await env.say("", channel=thread)  # an image alone, or no Message Content intent: no "include a question"
+    assert (len(env.sent), len(fake_service.calls)) == before
+    assert_no_pings(env.sent)
+
+
+async def test_a_mention_of_the_bot_s_own_role_is_a_mention(discord_env, fake_service):
+    """Discord's autocomplete often turns "@Khabar" into the bot's managed role."""
+    env = await discord_env(fake_service)
+    role = discord.Role(guild=env.guild, state=env.bot._connection, data={
+        "id": "1300000000000000999", "name": "Khabar", "permissions": "0", "position": 1, "color": 0,
+        "hoist": False, "managed": True, "mentionable": True, "tags": {"bot_id": str(env.bot.user.id)}})
+    env.guild._add_role(role)
+    assert env.guild.self_role == role
+    await env.say(f"<@&{role.id}> {QUESTION_AR}")
+    assert fake_service.calls and fake_service.calls[-1]["question"].strip() == QUESTION_AR
     assert_no_pings(env.sent)
 
 
@@ -100,6 +116,23 @@ async def test_slash_ask_defers_then_follows_up_with_embed(discord_env, fake_ser
     assert follow and follow[-1].body["embeds"]
     assert "[1]" in follow[0].body["content"]
     assert_no_pings(sent)
+
+
+async def test_an_interaction_that_expired_before_its_defer_frees_its_slot(discord_env, fake_service, monkeypatch):
+    """Discord answers the defer with 10062 Unknown interaction (lag): the guild must not stay "busy"."""
+    env = await discord_env(fake_service)
+
+    class Expired(Exception):
+        pass
+
+    async def expired(self, **kwargs):
+        raise Expired("Unknown interaction")
+
+    monkeypatch.setattr(discord.InteractionResponse, "defer", expired)
+    for command, option in (("ask", "question"), ("search", "query")):
+        await env.slash(command, **{option: QUESTION_AR})
+        assert env.bot.responder.gate.active(env.guild.id) == 0
+    assert fake_service.calls == []
 
 
 async def test_slash_ask_public_with_filters(discord_env, fake_service):
@@ -153,6 +186,26 @@ async def test_reindex_runs_for_admins_and_reports(discord_env, fake_service):
     edits = [s for s in sent if s.method == "PATCH"]
     assert "finished" in edits[-1].body["content"]
     assert_no_pings(sent)
+
+
+async def test_reindex_says_why_it_failed_and_outlives_its_interaction_token(discord_env, fake_service, monkeypatch):
+    import bot.commands as commands
+    from retrieval.errors import BadQuestionError
+
+    class NoCorpus(FakeAnswerService):
+        def reindex(self, paths=None, progress=None):
+            raise BadQuestionError("no corpus path is configured (set KHABAR_CORPUS_PATH)")
+
+    env = await discord_env(NoCorpus([]))
+    sent = await env.slash("reindex", permissions=discord.Permissions(manage_guild=True))
+    assert "no corpus path is configured" in [s for s in sent if s.method == "PATCH"][-1].body["content"]
+    env = await discord_env(fake_service)
+    monkeypatch.setattr(commands, "TOKEN_LIFETIME_S", -1)  # as if the ingest took longer than 15 minutes
+    sent = await env.slash("reindex", permissions=discord.Permissions(manage_guild=True))
+    assert not [s for s in sent if s.method == "PATCH"]  # the expired token is not used...
+    posted = [s for s in env.sent if s.via == "channel"]
+    assert posted and "finished" in posted[-1].body["content"]  # ...the summary goes to the channel
+    assert not env.bot.reindex_lock.locked()
 
 
 async def test_admin_role_may_reindex(discord_env, fake_service):
@@ -209,6 +262,10 @@ async def test_source_autocomplete(discord_env, fake_service):
     sent = await env.autocomplete("ask", "source", "xin", question="x")
     choices = sent[0].body["data"]["choices"]
     assert choices == [{"name": "xinhua (1)", "value": "xinhua"}]
+    elsewhere = await discord_env(fake_service, discord_allowed_channels="1")  # not this channel
+    assert await elsewhere.autocomplete("ask", "source", "xin", question="x") == []  # no message an autocomplete cannot take
+    refused = await elsewhere.slash("ask", question="x")
+    assert "flags" in refused[0].body["data"] and fake_service.calls == []
 
 
 async def test_other_commands_answer(discord_env, fake_service):

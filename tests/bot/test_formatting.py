@@ -137,6 +137,9 @@ def test_abstention_header_localised_and_related_shown():
     en = format_answer(Answer(question="what news?", language="en", text="", abstained=True, related=related))
     assert t("abstain", "ar") in ar.messages[0].content and t("abstain", "en") in en.messages[0].content
     assert ar.messages[0].embeds[0].title == t("related_title", "ar")
+    said = "I could not find an answer to this in the indexed articles."
+    own = format_answer(Answer(question="what news?", language="en", text=said, abstained=True, related=related))
+    assert own.messages[0].content == f"**{said}**"  # the service's own "not found", said once
 
 
 def test_more_passages_excludes_cited_ones():
@@ -175,3 +178,24 @@ def test_thread_name_and_truncate():
     assert len(truncate("x" * 5000, 1024)) <= 1024
     cut = truncate("a\\" * 400, 101)[:-1]  # never ends inside a backslash escape
     assert (len(cut) - len(cut.rstrip("\\"))) % 2 == 0
+
+
+def _citation(n: int, quote: str, url: str = "") -> Citation:
+    return Citation(n, f"a{n}", "عنوان", "okaz", "", "الرياض", "2015-07-23", url, "", quote, 0, len(quote), 1.0)
+
+
+def test_direction_marks_never_cut_an_arabic_citation_s_link_or_an_answer_s_markers():
+    """RLM/LRM marks lengthen Arabic text after it was measured; the link and every [n] must survive them."""
+    from bot.formatting import FIELD_VALUE_LIMIT, assemble, citation_field
+
+    url = "https://www.okaz.com.sa/news/1"
+    quote = ("ارتفع المؤشر 1.5 في المئة و2.5 في المئة اليوم. " * 30)[:1010]
+    field = citation_field(_citation(1, quote, url), "ar")
+    assert len(field.value) <= FIELD_VALUE_LIMIT and field.value.rstrip(RLM + LRM).endswith(f"({url})")
+    english = citation_field(_citation(2, "Oil rose 1.5% on Tuesday (Reuters)."), "ar")
+    assert RLM not in english.value  # an English quote keeps its own direction in an Arabic answer
+    content = "\n".join(f"قال المتحدث إن الرقم 1.5 ارتفع في العام 2015 مقارنة بالعام الماضي [{i}]" for i in range(1, 61))
+    messages = assemble(content, [], "ar")
+    assert all(len(m.content) <= MESSAGE_LIMIT for m in messages)
+    sent = "".join(m.content for m in messages)
+    assert all(f"[{i}]" in sent for i in range(1, 61))

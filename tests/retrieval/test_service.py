@@ -48,6 +48,19 @@ def test_source_and_date_filters_inside_search(loaded, mode):
     assert [h.article_id for h in recent] == ["000_84ffc645cff79ea0"]
 
 
+def test_a_date_in_the_question_is_a_window_only_when_the_corpus_has_articles_from_then(loaded):
+    """"في ديسمبر 2020؟" narrows the search to that month; "في 1990؟" over articles of 2015 and 2020 is a question
+    about 1990 (undated encyclopedic paragraphs, or events older than the corpus), so it searches everything."""
+    december = loaded.search("أخبار الصين وروسيا في ديسمبر 2020؟", k=10)
+    assert [h.article_id for h in december] == ["000_84ffc645cff79ea0"]
+    july = loaded.search("ما أخبار السعودية في يوليو 2015؟", k=10)
+    assert july and all(h.date.startswith("2015-07") for h in july)
+    assert loaded._query_and_filters("ماذا حدث للصين وروسيا في 1990؟", None) == ("ماذا حدث للصين وروسيا في 1990؟", Filters())
+    assert "000_84ffc645cff79ea0" in [h.article_id for h in loaded.search("ماذا حدث للصين وروسيا في 1990؟", k=10)]
+    explicit = Filters(since="2015-07-01", until="2015-07-31")
+    assert loaded._query_and_filters("الصين في ديسمبر 2020", explicit)[1] == explicit  # explicit dates win
+
+
 def test_filter_names_as_a_user_types_them(loaded):
     """`--source OKAZ`, an agency spelled with another hamza or case: the stored value, when only one matches."""
     source = max(loaded.sources(), key=loaded.sources().get)

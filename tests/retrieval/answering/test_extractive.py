@@ -250,3 +250,13 @@ def test_each_article_leads_with_its_best_quote(seed):
 
     spans = _merge_adjacent([cand(0, xi, 1.10), cand(0, putin, 1.12), cand(1, 0, 1.5)])
     assert [(c.rank, s) for c, s, _, _ in spans] == [(0, putin), (0, xi), (1, 0)]
+
+
+def test_an_answer_keeps_more_passages_beyond_its_citations(pool):
+    """What the bot's "more passages" button shows: the closest other sentences, none overlapping a citation."""
+    answer = ask(pool, "ماذا قال بوتين عن الشراكة الاستراتيجية بين روسيا والصين؟")
+    assert not answer.abstained and answer.related
+    assert [r.n for r in answer.related] == list(range(1, len(answer.related) + 1)) and len(answer.related) <= 5
+    for r in answer.related:
+        assert pool.get(r.article_id).text[r.start:r.end] == r.quote
+        assert not any(c.article_id == r.article_id and c.start < r.end and r.start < c.end for c in answer.citations)
