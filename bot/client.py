@@ -15,7 +15,7 @@ from bot.answering import Outcome, Responder
 from bot.commands import register_commands
 from bot.embeds import NO_MENTIONS, send_kwargs
 from bot.feedback import FeedbackLog
-from bot.formatting import OutgoingMessage, detect_language, thread_name
+from bot.formatting import Formatted, OutgoingMessage, detect_language, thread_name, without_embeds
 from bot.history import ConversationHistory
 from bot.texts import t
 from bot.views import AnswerView
@@ -236,7 +236,7 @@ class KhabarBot(discord.Client):
                 history=history,
             )
         if outcome.answer is None:
-            await self._send(message.channel, outcome.formatted.messages, reply_to=message)
+            await self._send(message.channel, outcome.formatted, reply_to=message)
             return
         target, reply_to = channel, (message if reason != "thread" else None)
         if reason == "mention":
@@ -244,7 +244,7 @@ class KhabarBot(discord.Client):
             if thread is not None:
                 target, reply_to, key = thread, None, thread.id
         view = AnswerView(outcome.answer, self.feedback, lang=outcome.language)
-        await self._send(target, outcome.formatted.messages, reply_to=reply_to, view=view)
+        await self._send(target, outcome.formatted, reply_to=reply_to, view=view)
         if reason != "mention" or key != channel.id:
             self.history.add(key, Turn(question=outcome.answer.question, answer=outcome.answer.text))
 
@@ -262,7 +262,11 @@ class KhabarBot(discord.Client):
             log.warning("could not start a thread in channel %s (%s); replying instead", channel.id, exc.status)
             return None
 
-    async def _send(self, target, messages: Sequence[OutgoingMessage], *, reply_to=None, view=None) -> None:
+    async def _send(self, target, formatted: Formatted, *, reply_to=None, view=None) -> None:
+        messages = formatted.messages
+        guild = getattr(target, "guild", None)
+        if guild is not None and not target.permissions_for(guild.me).embed_links:
+            messages = without_embeds(messages, formatted.language)
         for i, message in enumerate(messages):
             kwargs = send_kwargs(message)
             if view is not None and i == len(messages) - 1:

@@ -314,6 +314,18 @@ def assemble(content: str, embeds: Sequence[EmbedData], lang: str) -> tuple[Outg
     return tuple(messages) or (OutgoingMessage(content=ELLIPSIS),)
 
 
+def without_embeds(messages: Sequence[OutgoingMessage], lang: str) -> tuple[OutgoingMessage, ...]:
+    """The same reply as plain text, for a channel where the bot may not embed links (Discord would silently drop
+    the citations' embeds, leaving [n] markers that point at nothing)."""
+    parts = [m.content for m in messages if m.content]
+    for embed in (e for m in messages for e in m.embeds):
+        lines = [f"**{embed.title}**"] if embed.title else []
+        lines += [embed.description] if embed.description else []
+        lines += [f"**{f.name}**\n{f.value}" for f in embed.fields]
+        parts.append("\n".join(lines))
+    return assemble("\n\n".join(parts), [], lang)
+
+
 # --- answers -----------------------------------------------------------------------------------------------------
 
 

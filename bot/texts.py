@@ -22,8 +22,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ar": "أنت تسأل بسرعة — انتظر {s} ثانية ثم حاول مرة أخرى.",
     },
     "busy": {
-        "en": "I'm answering several questions in this server right now — please try again in a moment.",
-        "ar": "أجيب عن عدة أسئلة في هذا الخادم الآن — حاول مرة أخرى بعد لحظات.",
+        "en": "I'm answering several questions right now — please try again in a moment.",
+        "ar": "أجيب عن عدة أسئلة الآن — حاول مرة أخرى بعد لحظات.",
     },
     "error": {
         "en": "Something went wrong while answering. The details were logged for the admins.",

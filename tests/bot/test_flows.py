@@ -8,7 +8,7 @@ import re
 import discord
 import pytest
 
-from bot.formatting import ZWSP
+from bot.formatting import LRM, RLM, ZWSP
 from tests.bot.fake_service import FakeAnswerService
 from tests.bot.harness import buttons_of
 
@@ -58,6 +58,25 @@ async def test_mention_replies_with_citations(discord_env, fake_service, seed_ar
         assert any(c.quote[:40] in q.replace("\u200f", "").replace("\u200e", "") for q in quotes)
     assert_no_pings(env.sent)
     assert [b.get("emoji", {}).get("name") for b in buttons_of(answers[0])][-2:] == ["👍", "👎"]
+
+
+async def test_without_embed_links_the_citations_come_as_text(discord_env, fake_service):
+    """Discord drops embeds silently where the bot may not embed links: the [n] must still point at something."""
+    from discord.ext.test import backend
+
+    env = await discord_env(fake_service)
+    role = env.guild.default_role
+    perms = role.permissions
+    perms.update(embed_links=False)
+    backend.update_role(role, permissions=perms.value)
+    await env.say(f"{env.mention()} {QUESTION_AR}")
+    replies = [s for s in env.sent if s.via == "channel"]
+    assert replies and not any(s.body.get("embeds") for s in replies)
+    text = "".join(s.body.get("content", "") for s in replies)
+    answer = fake_service.ask(QUESTION_AR)
+    assert "[1]" in text and answer.citations[0].quote[:30] in text.replace(RLM, "").replace(LRM, "")
+    assert all(len(s.body.get("content", "")) <= 2000 for s in replies)
+    assert_no_pings(env.sent)
 
 
 async def test_mention_starts_thread_and_follow_up_uses_history(discord_env, fake_service):
