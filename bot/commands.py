@@ -83,11 +83,7 @@ def register_commands(bot: "KhabarBot") -> None:
         admitted = bot.responder.admit(question, user_id=interaction.user.id, guild_id=interaction.guild_id)
         if isinstance(admitted, Outcome):
             return await bot.respond(interaction, admitted.formatted.messages, ephemeral=True)
-        try:
-            await interaction.response.defer(ephemeral=not public, thinking=True)
-        except BaseException:  # an expired interaction: the slot must not stay taken
-            bot.responder.release(admitted)
-            raise
+        await _defer(bot, interaction, admitted, ephemeral=not public)
         outcome = await bot.responder.answer(admitted, filters=filters, echo=public)
         await bot.deliver(interaction, outcome, public=public)
 
@@ -108,11 +104,7 @@ def register_commands(bot: "KhabarBot") -> None:
         admitted = bot.responder.admit(query, user_id=interaction.user.id, guild_id=interaction.guild_id)
         if isinstance(admitted, Outcome):
             return await bot.respond(interaction, admitted.formatted.messages, ephemeral=True)
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        except BaseException:
-            bot.responder.release(admitted)
-            raise
+        await _defer(bot, interaction, admitted, ephemeral=True)
         outcome = await bot.responder.search(admitted, filters=filters)
         await bot.respond(interaction, outcome.formatted.messages, ephemeral=True)
 
@@ -157,6 +149,15 @@ def register_commands(bot: "KhabarBot") -> None:
         async with bot.reindex_lock:
             await interaction.response.defer(ephemeral=True, thinking=True)
             await run_reindex(bot, interaction)
+
+
+async def _defer(bot: "KhabarBot", interaction: discord.Interaction, ticket, *, ephemeral: bool) -> None:
+    """Defer, or give the ticket's slot back when Discord refuses (an interaction that expired on the way)."""
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except BaseException:
+        bot.responder.release(ticket)
+        raise
 
 
 async def run_reindex(bot: "KhabarBot", interaction: discord.Interaction) -> None:
