@@ -201,11 +201,6 @@ class Manifest:
             return [r[0] for r in self._db.execute(
                 f"SELECT DISTINCT {_filter_field(field)} FROM articles WHERE {field} != ''")]
 
-    def has_value(self, field: str, value: str) -> bool:
-        with self._lock:
-            return self._db.execute(
-                f"SELECT 1 FROM articles WHERE {_filter_field(field)} = ? LIMIT 1", (value,)).fetchone() is not None
-
     def counts(self) -> dict:
         with self._lock:
             articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

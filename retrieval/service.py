@@ -85,7 +85,7 @@ class AnswerService:
         changes = {}
         for field in ("source", "agency", "city"):
             value = getattr(filters, field)
-            if not value or self.manifest.has_value(field, value):
+            if not value or self.manifest.has_articles(Filters(**{field: value})):
                 continue
             same = [v for v in self.manifest.field_values(field) if _filter_key(v) == _filter_key(value)]
             if len(same) == 1:
