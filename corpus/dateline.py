@@ -1,4 +1,5 @@
-"""Parse news datelines such as `بكين 31 ديسمبر 2020 (شينخوا)` or `BEIJING, Dec. 31 (Xinhua) --`."""
+"""Parse news datelines such as `بكين 31 ديسمبر 2020 (شينخوا)` or `BEIJING, Dec. 31 (Xinhua) --`, and the
+bylines Arabic outlets open their own stories with, such as `عبدالله البرقاوي - سبق - الرياض:`."""
 
 from __future__ import annotations
 
@@ -40,6 +41,21 @@ _PATTERNS = [
     re.compile(rf"^\s*{_CITY}(?:{_SEP}{_PAREN_AGENCY}|[ \t]*{_DASH}[ \t]*{_BARE_AGENCY}){_TAIL}"),
 ]
 
+# Outlets that name themselves in a byline (`سبق - جدة:`, `عين اليوم – واس`, `REPORTER - سبق - أبها:`): the
+# segment after the outlet is the city (or an agency), the one before it the reporter; the outlet is neither.
+# Outlets named like their city (الرياض, المدينة, مكة) are left out: there the name is the city.
+_OUTLETS = ["سبق", "عين اليوم", "عكاظ", "الوئام", "الاقتصادية", "الشرق الأوسط", "الحياة", "الجزيرة", "الوطن",
+            "اليوم", "الرياضية", "البلاد", "الشرق", "الخليج", "البيان", "الأهرام", "العربية", "الرياضي"]
+# Dateline places that are not places: "follow-ups", "agencies", "world capitals", "exclusive", a weekday...
+_NOT_PLACE = ["متابعات", "متابعة", "وكالات", "الوكالات", "عواصم", "خاص", "تقرير", "ترجمة", "إعداد", "تصوير", "مكتب",
+              "بروفايل", "السبت", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة"]
+_WORD = r"[^\W\d_](?:[^\W\d_]|['’\.\u064b-\u065f\u0670])*"
+_SEGMENT = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}"
+_BYLINE = re.compile(
+    rf"^\s*(?P<segs>{_SEGMENT}(?:[ \t]*[-–—][ \t]*{_SEGMENT}){{1,2}})"
+    rf"(?:[ \t]*[-–—]?[ \t]*\((?P<credit>[^()\n]{{1,60}})\))?[ \t]*(?P<stop>[:/]|\n|$)"
+)
+
 # Words that start ordinary sentences and must never be taken for a city.
 _NOT_CITY = {
     normalize_arabic(w)
@@ -51,9 +67,17 @@ _NOT_CITY = {
 }
 
 
+_OUTLET_KEYS = {normalize_arabic(o) for o in _OUTLETS}
+_NOT_PLACE_KEYS = {normalize_arabic(w) for w in _NOT_PLACE}
+_BYLINE_DASH = re.compile(r"[ \t]*[-–—][ \t]*")
+
+
 def parse_dateline(text: str, *, year: int | None = None) -> Dateline | None:
     """City, ISO date and agency of a leading dateline; `year` fills in datelines that omit it."""
     head = text[:_HEAD_CHARS]
+    byline = _byline(head)
+    if byline is not None:
+        return byline
     for pattern in _PATTERNS:
         m = pattern.match(head)
         if m is None:
@@ -64,12 +88,43 @@ def parse_dateline(text: str, *, year: int | None = None) -> Dateline | None:
     return None
 
 
+def _byline(head: str) -> Dateline | None:
+    """`[REPORTER -] OUTLET - CITY|AGENCY:` or `REPORTER - OUTLET`; None unless a known outlet names itself.
+
+    The outlet and reporter go to `extra`; a byline naming neither city nor agency still reports where the
+    story starts (`end`).
+    """
+    m = _BYLINE.match(head)
+    if m is None:
+        return None
+    segs = _BYLINE_DASH.split(m.group("segs").strip())
+    keys = [normalize_arabic(s) for s in segs]
+    outlet = next((i for i, k in enumerate(keys) if k in _OUTLET_KEYS), None)
+    if outlet is None or outlet > 1 or len(segs) - outlet > 2:
+        return None
+    city = agency = ""
+    if outlet + 1 < len(segs):
+        seg, first = segs[outlet + 1], keys[outlet + 1].split()[0]
+        if _KNOWN_RE.fullmatch(seg):
+            agency = seg
+        elif first in _NOT_CITY or len(seg.split()) > 3:
+            return None
+        elif first not in _NOT_PLACE_KEYS and keys[outlet + 1] not in _OUTLET_KEYS:
+            city = seg
+    extra = {"outlet": segs[outlet], **({"reporter": segs[0]} if outlet == 1 else {})}
+    end = m.start("stop") if m.group("stop") in ("\n", "") else m.end() + len(head[m.end():]) - len(
+        head[m.end():].lstrip(" \t"))
+    return Dateline(city=city, agency=agency, end=end, extra=extra)
+
+
 def _from_match(m: re.Match[str], default_year: int | None) -> Dateline | None:
     g = m.groupdict()
     city = g["city"].strip(" \t-.'’")
     agency = (g.get("agency") or g.get("agency2") or "").strip()
     if not city or normalize_arabic(city.split()[0]) in {w.lower() for w in _NOT_CITY}:
         return None
+    if normalize_arabic(city.split()[0]) in _NOT_PLACE_KEYS:  # `عواصم العالم - رويترز`: the agency alone
+        return Dateline(agency=agency, end=m.end()) if _KNOWN_RE.fullmatch(agency) else None
     extra: dict = {}
     date = ""
     has_date = bool(g.get("day") or g.get("day_en"))
