@@ -271,8 +271,17 @@ class Indexer:
         items = batch.items
         flat: list[tuple[Article, Chunk]] = [(a, c) for a, chunks, _, _ in items for c in chunks]
         t = time.perf_counter()
-        stored = self.store.stored_hashes([c.chunk_id for _, c in flat])
-        todo = [(a, c) for a, c in flat if stored.get(c.chunk_id) != a.content_hash]
+        stored = self.store.stored_chunks([c.chunk_id for _, c in flat])
+        todo: list[tuple[Article, Chunk]] = []
+        relabel: list[tuple[Article, Chunk]] = []  # the same text under new metadata (a city, a title): same vector
+        for a, c in flat:
+            old_hash, old_text = stored.get(c.chunk_id, ("", None))
+            if old_text != c.text:
+                todo.append((a, c))
+            elif old_hash != a.content_hash:
+                relabel.append((a, c))
+        if relabel:
+            self.store.update_metadata(relabel)
         timings["chroma"] += time.perf_counter() - t
         if todo:
             t = time.perf_counter()

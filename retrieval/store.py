@@ -178,14 +178,21 @@ class ChromaStore:
     def count(self) -> int:
         return self._col.count()
 
-    def stored_hashes(self, chunk_ids: Sequence[str]) -> dict[str, str]:
-        """Map already-stored chunk ids to their article content hash (so resumes skip re-embedding)."""
-        out: dict[str, str] = {}
+    def stored_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Map already-stored chunk ids to (article content hash, chunk text): resumes and metadata edits skip
+        re-embedding, since the same text keeps its vector."""
+        out: dict[str, tuple[str, str]] = {}
         for i in range(0, len(chunk_ids), _BATCH):
-            got = self._col.get(ids=list(chunk_ids[i:i + _BATCH]), include=["metadatas"])
-            for cid, meta in zip(got["ids"], got["metadatas"] or []):
-                out[cid] = (meta or {}).get("content_hash", "")
+            got = self._col.get(ids=list(chunk_ids[i:i + _BATCH]), include=["metadatas", "documents"])
+            for cid, meta, doc in zip(got["ids"], got["metadatas"] or [], got["documents"] or []):
+                out[cid] = ((meta or {}).get("content_hash", ""), doc or "")
         return out
+
+    def update_metadata(self, items: Sequence[tuple[Article, Chunk]]) -> None:
+        """Rewrite the metadata of stored chunks whose text is unchanged (a new title or city), keeping vectors."""
+        for i in range(0, len(items), _BATCH):
+            part = items[i:i + _BATCH]
+            self._col.update(ids=[c.chunk_id for _, c in part], metadatas=[self._metadata(a, c) for a, c in part])
 
     def upsert(self, article: Article, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         if not chunks:

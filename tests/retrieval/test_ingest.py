@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from retrieval.models import Filters
 from tests.retrieval.conftest import CountingEmbedder, ids_everywhere, make_snn_zip, open_service
 
 
@@ -70,6 +71,29 @@ def test_changed_article_is_replaced_without_stale_chunks(service, tmp_path, see
     hits = service.search("جسر اليانغتسي", mode="lexical")
     assert hits and hits[0].article_id == "story"
     assert all(p.text in art.text for h in hits for p in h.passages)
+
+
+def test_edited_metadata_is_rewritten_without_re_embedding(service, counting_embedder, tmp_path):
+    """A corrected city or title changes what filters see, not the text: the vectors are kept."""
+    import json
+
+    record = {"id": "s1", "title": "جسر جديد", "city": "جدة", "source": "okaz",
+              "text": "افتتحت الهيئة جسرا جديدا فوق الوادي اليوم. " * 40}
+    path = tmp_path / "news.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    first = service.indexer.ingest([path])
+    embedded = len(counting_embedder.passages)
+    assert first.chunks_added == embedded > 1
+    path.write_text(json.dumps({**record, "city": "الرياض", "title": "جسر الوادي"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    rep = service.indexer.ingest([path])
+    assert (rep.updated, rep.chunks_added, rep.chunks_reused) == (1, 0, first.chunks_added)
+    assert len(counting_embedder.passages) == embedded  # nothing re-embedded
+    assert service.article("s1").title == "جسر الوادي"
+    assert [h.article_id for h in service.search("جسر", filters=Filters(city="الرياض"))] == ["s1"]
+    assert service.search("جسر", filters=Filters(city="جدة")) == []  # Chroma's metadata moved too
+    assert service.search("جسر", filters=Filters(city="جدة"), mode="dense") == []
+    _assert_consistent(service)
 
 
 def test_prune_removes_articles_whose_files_are_gone(service, tmp_path, seed_path):

@@ -46,8 +46,9 @@ def test_filters_are_applied_inside_the_query(store, fake_embedder):
     assert [h.article_id for h in store.query(q, k=1, filters=Filters(source="okaz"))] == ["a2"]
 
 
-def test_stored_hashes_embeddings_and_paging(store, fake_embedder):
-    assert store.stored_hashes(["a1::0", "missing::0"]) == {"a1::0": "h-a1"}
+def test_stored_chunks_embeddings_and_paging(store, fake_embedder):
+    stored = store.stored_chunks(["a1::0", "missing::0"])
+    assert list(stored) == ["a1::0"] and stored["a1::0"][0] == "h-a1" and stored["a1::0"][1]
     vecs = store.embeddings(["a2::0"])
     assert np.allclose(vecs["a2::0"], fake_embedder.embed_passages(["النفط في السعودية والخليج"])[0], atol=1e-6)
     assert sorted(store.all_ids()) == ["a1::0", "a2::0", "a3::0"]
