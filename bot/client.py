@@ -18,7 +18,7 @@ from bot.feedback import FeedbackLog
 from bot.formatting import Formatted, OutgoingMessage, detect_language, thread_name, without_embeds
 from bot.history import ConversationHistory
 from bot.texts import t
-from bot.views import AnswerView
+from bot.views import AnswerView, ExpiredButtons
 from retrieval.models import Turn
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class KhabarBot(discord.Client):
     # --- lifecycle -------------------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        self.add_view(ExpiredButtons())  # catches clicks on buttons of answers no longer in memory
         guild_id = self.settings.discord_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)

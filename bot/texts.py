@@ -45,6 +45,12 @@ _TEXTS: dict[str, dict[str, str]] = {
     "also_in": {"en": "Also in", "ar": "ورد أيضًا في"},
     "button_more": {"en": "More passages", "ar": "مقاطع إضافية"},
     "thanks": {"en": "Thanks for the feedback!", "ar": "شكرًا على ملاحظتك!"},
+    "buttons_expired": {
+        "en": "These buttons have expired: an answer keeps them for an hour, and not across a restart of the bot. "
+              "Ask again for fresh ones.",
+        "ar": "انتهت صلاحية هذه الأزرار: تبقى مع الإجابة ساعة واحدة، ولا تبقى بعد إعادة تشغيل البوت. "
+              "اسأل مرة أخرى لتحصل على أزرار جديدة.",
+    },
     "bad_date": {
         "en": "`{field}` must be a date like 2020-12-31 (got “{value}”).",
         "ar": "يجب أن يكون ‎{field}‎ تاريخًا مثل ‎2020-12-31‎ (القيمة: «{value}»).",

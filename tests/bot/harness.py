@@ -56,6 +56,7 @@ class DiscordHarness:
         bot._connection._command_tree = bot.tree  # dpytest replaces the state the tree registered with
         bot._connection.application_id = APP_ID
         bot._connection.loop = bot.loop  # dpytest 0.7 predates discord.py 2.7 binding the state's loop late
+        await bot.setup_hook()  # no guild or global sync configured here: registers the persistent views only
         harness._wrap_channel_http()
         harness._fake_webhooks()
         return harness

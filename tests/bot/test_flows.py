@@ -276,6 +276,19 @@ async def test_more_passages_and_feedback_buttons(discord_env, fake_service, bot
         assert str(m.id) not in raw and m.name not in raw
 
 
+async def test_buttons_of_an_answer_from_before_a_restart_say_they_expired(discord_env, fake_service):
+    env = await discord_env(fake_service)
+    sent = await env.slash("ask", question="ماذا قال شي جين بينغ عن التعاون؟")
+    answer_msg = [s for s in sent if s.method == "POST" and s.body.get("components")][-1]
+    assert [b["custom_id"] for b in buttons_of(answer_msg)] == ["khabar:more", "khabar:up", "khabar:down"]
+    restarted = await discord_env(fake_service)  # a new process: the answer's view is gone
+    for i in range(3):
+        reply = await restarted.click(answer_msg, i)
+        assert len(reply) == 1 and reply[0].body["data"]["flags"] & 64  # private
+        assert "انتهت صلاحية هذه الأزرار" in reply[0].body["data"]["content"]
+    assert not (restarted.bot.settings.khabar_home / "feedback.jsonl").exists()
+
+
 async def test_source_autocomplete(discord_env, fake_service):
     env = await discord_env(fake_service)
     sent = await env.autocomplete("ask", "source", "xin", question="x")
