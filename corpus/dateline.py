@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.agencies import AGENCY_NAMES
 from corpus.dates import MONTH_TOKEN, iso_date, month_number, to_int
 from corpus.models import Dateline
 from corpus.normalize import normalize_arabic
@@ -12,13 +13,7 @@ from corpus.normalize import normalize_arabic
 _HEAD_CHARS = 300  # a dateline lives at the very start; never scan a whole article
 
 # Wire agencies recognised without parentheses (`الرياض - واس`); in parentheses anything short is accepted.
-_KNOWN_AGENCIES = [
-    "واس", "شينخوا", "رويترز", "أ ف ب", "ا ف ب", "أ.ف.ب", "ا.ف.ب", "فرانس برس", "أ ب", "ا ب", "د ب أ", "د.ب.أ",
-    "الأناضول", "الاناضول", "سبأ", "وام", "كونا", "بنا", "قنا", "العمانية", "سانا", "بترا", "وفا", "أ ش أ", "ا ش ا",
-    "يو بي آي", "يونا", "الألمانية", "الفرنسية", "أسوشيتد برس", "اسوشيتد برس", "إرنا", "ارنا", "تاس", "سبوتنيك",
-    "AFP", "Reuters", "AP", "Xinhua", "SPA", "WAM", "KUNA", "dpa", "UPI", "Anadolu",
-]
-_AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+") for a in _KNOWN_AGENCIES), key=len, reverse=True))
+_AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+") for a in AGENCY_NAMES), key=len, reverse=True))
 
 _D = r"[0-9\u0660-\u0669\u06f0-\u06f9]"
 # City: 1-3 words of letters (Arabic or Latin; Arabic diacritics as in عمّان), no digits.

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_agency ON articles(agency);
+CREATE INDEX IF NOT EXISTS articles_city ON articles(city);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY,
     article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
@@ -236,8 +239,9 @@ def _filter_sql(f: Filters) -> tuple[str, list]:
     clauses, args = ["1=1"], []
     for col, val in (("source", f.source), ("agency", f.agency), ("city", f.city)):
         if val:
-            clauses.append(f"{col} = ?")
-            args.append(val)
+            values = [val] if isinstance(val, str) else list(val)
+            clauses.append(f"{col} IN ({', '.join('?' * len(values))})")
+            args.extend(values)
     if f.since:
         clauses.append("date != '' AND date >= ?")
         args.append(f.since)

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 class Filters:
     """Metadata constraints applied inside the search (Chroma `where` and the lexical mask)."""
 
-    source: str | None = None
-    agency: str | None = None
-    city: str | None = None
+    source: str | tuple[str, ...] | None = None  # a tuple: any of these (the stored spellings of one name)
+    agency: str | tuple[str, ...] | None = None
+    city: str | tuple[str, ...] | None = None
     since: str | None = None  # inclusive ISO date
     until: str | None = None  # inclusive ISO date
 

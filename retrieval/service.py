@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from corpus.agencies import agency_key, name_key
 from corpus.models import Article
 from retrieval.errors import BadQuestionError
 from retrieval.models import Answer, Filters, Hit, Turn
@@ -39,13 +40,6 @@ def merge_filters(explicit: Filters | None, since: str | None, until: str | None
     if since and not f.since and not f.until:
         f = replace(f, since=since, until=until)
     return f
-
-
-def _filter_key(value: str) -> str:
-    """How a typed filter value is compared with the stored ones: case, spacing, hyphens and Arabic spelling aside."""
-    from corpus.normalize import normalize_arabic
-
-    return re.sub(r"[\s_\-]+", "", normalize_arabic(value).casefold())
 
 
 class AnswerService:
@@ -79,17 +73,19 @@ class AnswerService:
         return query, merged
 
     def _resolve_names(self, filters: Filters | None) -> Filters | None:
-        """Source, agency and city as stored: `--source OKAZ` or `--city Riyadh` finds "okaz" and "riyadh"."""
+        """Source, agency and city as stored: `--source OKAZ` finds "okaz", `--city عمان` finds "عمّان" and
+        `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become tuples)."""
         if filters is None:
             return None
         changes = {}
         for field in ("source", "agency", "city"):
             value = getattr(filters, field)
-            if not value or self.manifest.has_articles(Filters(**{field: value})):
+            if not value or not isinstance(value, str):
                 continue
-            same = [v for v in self.manifest.field_values(field) if _filter_key(v) == _filter_key(value)]
-            if len(same) == 1:
-                changes[field] = same[0]
+            key = agency_key if field == "agency" else name_key
+            same = sorted(v for v in self.manifest.field_values(field) if key(v) == key(value))
+            if same:
+                changes[field] = same[0] if len(same) == 1 else tuple(same)
         return replace(filters, **changes) if changes else filters
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:

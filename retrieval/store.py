@@ -57,12 +57,10 @@ def where_clause(filters: Filters | None, script: str | None = None) -> dict | N
     parts: list[dict] = [{"script": script}] if script else []
     if filters is None or filters.is_empty():
         return parts[0] if parts else None
-    if filters.source:
-        parts.append({"source": filters.source})
-    if filters.agency:
-        parts.append({"agency": filters.agency})
-    if filters.city:
-        parts.append({"city": filters.city})
+    for field in ("source", "agency", "city"):
+        value = getattr(filters, field)
+        if value:
+            parts.append({field: value if isinstance(value, str) else {"$in": list(value)}})
     if filters.since:
         parts.append({"date_int": {"$gte": date_int(filters.since)}})
     if filters.until:

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-CORPUS_MODULES = ["chunking", "clean", "dateline", "dates", "encoding", "errors", "fingerprint", "ids", "loaders",
+CORPUS_MODULES = ["agencies", "chunking", "clean", "dateline", "dates", "encoding", "errors", "fingerprint", "ids", "loaders",
                   "normalize", "sentences"]
 
 

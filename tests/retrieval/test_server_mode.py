@@ -106,6 +106,8 @@ def test_ingest_search_ask_through_a_chroma_server(chroma_server, tmp_path, seed
     assert filtered and all(h["source"] == source for h in filtered)
     dated = khabar("search", "السعودية", "--json", "--until", "2015-12-31", "--k", "5")["hits"]
     assert dated and all(h["date"] == "2015-07-23" for h in dated)
+    by_agency = khabar("search", "الصين روسيا", "--json", "--agency", "Xinhua", "--k", "3")["hits"]
+    assert [h["article_id"] for h in by_agency] == ["000_84ffc645cff79ea0"]  # stored as شينخوا
 
 
 class _TokenProxy(http.server.BaseHTTPRequestHandler):

@@ -70,6 +70,28 @@ def test_filter_names_as_a_user_types_them(loaded):
     assert [h.article_id for h in seed] == ["000_84ffc645cff79ea0"]
     assert loaded._resolve_names(Filters(city="بكين ")).city == "بكين"
     assert loaded._resolve_names(Filters(source="no-such-outlet")).source == "no-such-outlet"  # nothing to match
+    assert [h.article_id for h in loaded.search("الصين روسيا", k=1, filters=Filters(agency="Xinhua"))] == [
+        "000_84ffc645cff79ea0"]  # the agency's other name
+
+
+def test_agency_filter_finds_every_name_of_the_agency(service, tmp_path):
+    """`--agency Reuters` finds `القاهرة - رويترز:` and `CAIRO (Reuters) -`; so does `--agency رويترز`."""
+    import json
+
+    records = [
+        {"id": "ar", "text": "القاهرة - رويترز: قال البنك المركزي المصري إنه أبقى أسعار الفائدة دون تغيير."},
+        {"id": "en", "text": "CAIRO (Reuters) - Egypt's central bank kept interest rates unchanged on Thursday."},
+        {"id": "afp", "text": "القاهرة (أ ف ب) - قال البنك المركزي المصري إن أسعار الفائدة لم تتغير."},
+    ]
+    path = tmp_path / "wires.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    service.indexer.ingest([path])
+    for name in ("Reuters", "رويترز", "reuters"):
+        hits = service.search("البنك المركزي المصري أسعار الفائدة", k=5, filters=Filters(agency=name))
+        assert {h.article_id for h in hits} == {"ar", "en"}, name
+    hits = service.search("البنك المركزي المصري", k=5, filters=Filters(agency="فرانس برس"))
+    assert [h.article_id for h in hits] == ["afp"]
+    assert service.search("البنك المركزي", filters=Filters(agency="AFP", city="القاهره"), mode="dense")[0].article_id == "afp"
 
 
 def test_uncommitted_chunks_are_invisible_to_readers(service, seed_path, fake_embedder):

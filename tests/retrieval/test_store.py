@@ -34,6 +34,7 @@ def test_date_int_and_where_clause():
     assert where_clause(Filters(source="okaz")) == {"source": "okaz"}
     w = where_clause(Filters(source="okaz", since="2015-07-22", until="2015-07-24"))
     assert w == {"$and": [{"source": "okaz"}, {"date_int": {"$gte": 20150722}}, {"date_int": {"$lte": 20150724}}]}
+    assert where_clause(Filters(agency=("Reuters", "رويترز"))) == {"agency": {"$in": ["Reuters", "رويترز"]}}
 
 
 def test_filters_are_applied_inside_the_query(store, fake_embedder):
@@ -42,6 +43,8 @@ def test_filters_are_applied_inside_the_query(store, fake_embedder):
     assert {h.article_id for h in store.query(q, k=10, filters=Filters(source="alriyadh"))} == {"a1", "a3"}
     window = Filters(since="2015-07-22", until="2015-07-24")
     assert [h.article_id for h in store.query(q, k=10, filters=window)] == ["a2"]
+    either = Filters(source=("okaz", "no-such-outlet"))  # any of several stored spellings
+    assert [h.article_id for h in store.query(q, k=10, filters=either)] == ["a2"]
     # k=1 with a filter still finds the match: filtering happens before the top-k cut
     assert [h.article_id for h in store.query(q, k=1, filters=Filters(source="okaz"))] == ["a2"]
 

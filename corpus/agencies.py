@@ -1,0 +1,44 @@
+"""Wire agencies under the names datelines give them, grouped so that a filter by one name finds the others.
+
+Datelines write an agency as its own desk does (`رويترز`, `Reuters`; `أ ف ب`, `فرانس برس`, `AFP`), and
+articles store it that way; `--agency Reuters` should still find `القاهرة - رويترز:`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.normalize import normalize_arabic
+
+# Each group: the names one agency goes by in Arabic and Latin datelines. Every name here is also recognised
+# without parentheses in a dateline (`الرياض - واس`), so only names that cannot be ordinary words are listed.
+AGENCY_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("واس", "SPA"),
+    ("رويترز", "Reuters"),
+    ("أ ف ب", "ا ف ب", "أ.ف.ب", "ا.ف.ب", "فرانس برس", "الفرنسية", "AFP"),
+    ("شينخوا", "Xinhua"),
+    ("د ب أ", "د.ب.أ", "الألمانية", "dpa"),
+    ("أ ب", "ا ب", "أسوشيتد برس", "اسوشيتد برس", "AP"),
+    ("الأناضول", "الاناضول", "Anadolu"),
+    ("وام", "WAM"),
+    ("كونا", "KUNA"),
+    ("يو بي آي", "UPI"),
+    ("أ ش أ", "ا ش ا"),
+    ("إرنا", "ارنا"),
+    ("سبأ",), ("بنا",), ("قنا",), ("العمانية",), ("سانا",), ("بترا",), ("وفا",), ("يونا",), ("تاس",), ("سبوتنيك",),
+)
+AGENCY_NAMES: tuple[str, ...] = tuple(name for group in AGENCY_GROUPS for name in group)
+
+
+def name_key(value: str) -> str:
+    """How a typed name is compared with stored ones: case, spacing, dots, hyphens and Arabic spelling aside."""
+    return re.sub(r"[\s_\-\.]+", "", normalize_arabic(value).casefold())
+
+
+_GROUP_OF = {name_key(name): name_key(group[0]) for group in AGENCY_GROUPS for name in group}
+
+
+def agency_key(value: str) -> str:
+    """One key for every name of a known agency (`Reuters` and `رويترز`); otherwise the name's own key."""
+    key = name_key(value)
+    return _GROUP_OF.get(key, key)
