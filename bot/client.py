@@ -19,7 +19,7 @@ from bot.formatting import Formatted, OutgoingMessage, detect_language, thread_n
 from bot.history import ConversationHistory
 from bot.texts import t
 from bot.views import AnswerView, ExpiredButtons
-from retrieval.models import Turn
+from retrieval.models import SMALL_TALK, Turn
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,8 @@ class KhabarBot(discord.Client):
                 await interaction.delete_original_response()
             await self.respond(interaction, outcome.formatted.messages, ephemeral=True)
             return
-        view = AnswerView(outcome.answer, self.feedback, lang=outcome.language)
+        view = None if outcome.answer.mode == SMALL_TALK else AnswerView(outcome.answer, self.feedback,
+                                                                         lang=outcome.language)
         await self.respond(interaction, outcome.formatted.messages, ephemeral=not public, view=view)
 
     async def handle_interaction_error(self, interaction: discord.Interaction, error: Exception) -> None:
@@ -236,7 +237,7 @@ class KhabarBot(discord.Client):
                 guild_id=message.guild.id if message.guild else None,
                 history=history,
             )
-        if outcome.answer is None:
+        if outcome.answer is None or outcome.answer.mode == SMALL_TALK:  # a refusal, or "hello": no thread, no buttons
             await self._send(message.channel, outcome.formatted, reply_to=message)
             return
         target, reply_to = channel, (message if reason != "thread" else None)

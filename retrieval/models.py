@@ -83,6 +83,9 @@ class Citation:
         return ("… " if self.cut_before else "") + self.quote + (" …" if self.cut_after else "")
 
 
+SMALL_TALK = "smalltalk"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What every front end shows: answer text with [n] markers, citations, or an abstention."""
@@ -94,7 +97,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     related: tuple[Citation, ...] = ()
     timings_ms: dict = field(default_factory=dict)
-    mode: str = "extractive"  # or "llm"
+    mode: str = "extractive"  # or "llm", or SMALL_TALK (a greeting or thanks answered without a search)
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:

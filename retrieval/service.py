@@ -12,7 +12,7 @@ from dataclasses import replace
 from corpus.agencies import agency_key, name_key
 from corpus.models import Article
 from retrieval.errors import BadQuestionError
-from retrieval.models import Answer, Filters, Hit, Turn
+from retrieval.models import SMALL_TALK, Answer, Filters, Hit, Turn
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,16 @@ class AnswerService:
     def ask(self, question: str, *, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = ()) -> Answer:
         from retrieval.answering import compose_extractive, detect_language, resolve_followup, verify_citations
+        from retrieval.answering.phrasing import phrase
+        from retrieval.answering.smalltalk import small_talk
 
         t0 = time.perf_counter()
         q = clean_question(question, max_chars=self.max_question_chars)
         language = detect_language(q)
+        kind = small_talk(q)
+        if kind:  # a greeting or thanks: say what Khabar does instead of quoting the nearest passage
+            return Answer(question=q, language=language, text=phrase(language, kind), abstained=False,
+                          mode=SMALL_TALK, timings_ms={"total_ms": round((time.perf_counter() - t0) * 1000, 2)})
         retrieval_query = resolve_followup(q, history) if history else q
         query, f = self._query_and_filters(retrieval_query, filters)
         hits = self.searcher.search(query, k=max(1, min(k, 20)), filters=f)

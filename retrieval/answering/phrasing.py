@@ -26,6 +26,8 @@ _TEXT = {
         "other": "وبحسب {label}: {quote} [{n}]",
         "abstain": "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال.",
         "abstain_related": "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال. هذه أقرب المقاطع التي عثرت عليها، للاطلاع فقط:",
+        "greeting": "أهلًا! اسألني عن الأخبار المفهرسة، بالعربية أو بالإنجليزية، وسأجيب باقتباسات من المقالات مع مصادرها.",
+        "thanks": "عفوًا! اسألني عن أي شيء آخر في الأخبار المفهرسة.",
         "quote": "«{}»",
         "article": "المقال",
         "dated": "{label} ({date})",
@@ -36,6 +38,9 @@ _TEXT = {
         "other": "{label} reports: {quote} [{n}]",
         "abstain": "I could not find an answer to this in the indexed articles.",
         "abstain_related": "I could not find an answer to this in the indexed articles. The closest passages are listed as related, for reference only:",
+        "greeting": "Hello! Ask me about the indexed news, in English or Arabic, and I will answer with quotes from the "
+                    "articles and their sources.",
+        "thanks": "You're welcome! Ask me anything else about the indexed news.",
         "quote": "“{}”",
         "article": "the article",
         "dated": "{label} ({date})",

@@ -43,3 +43,15 @@ async def test_mention_and_slash_ask_with_the_real_service(discord_env, real_ser
     follow = [s for s in sent[1:] if s.method == "POST"]
     assert follow and follow[-1].body["embeds"]
     assert_no_pings(env.sent + sent)
+
+
+async def test_a_greeting_gets_a_hint_in_place_not_a_quoted_passage(discord_env, real_service):
+    env = await discord_env(real_service)
+    await env.say(f"{env.mention()} مرحبا 👋")
+    channel = [s for s in env.sent if s.via == "channel" and s.method == "POST"]
+    assert len(channel) == 1 and "/threads" not in channel[0].path  # a reply, not a thread named «مرحبا»
+    body = channel[0].body
+    assert "اسألني عن الأخبار" in body["content"] and not body.get("embeds") and not body.get("components")
+    sent = await env.slash("ask", question="thanks!")
+    follow = [s for s in sent[1:] if s.method == "POST"]
+    assert "You're welcome" in follow[-1].body["content"] and not follow[-1].body.get("components")

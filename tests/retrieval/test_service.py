@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from retrieval.errors import ArticleNotFoundError, BadQuestionError
-from retrieval.models import Filters
+from retrieval.models import SMALL_TALK, Filters
 from tests.retrieval.conftest import make_snn_zip
 
 
@@ -151,3 +151,13 @@ def test_cli_stats_json_and_real_answer(tmp_path, seed_path):
     ans = run("ask", "ماذا قال شي جين بينغ عن العلاقات مع روسيا؟", "--json")
     assert not ans["abstained"] and ans["citations"]
     assert all(c["article_id"] == "000_84ffc645cff79ea0" for c in ans["citations"])
+
+
+def test_a_greeting_is_answered_without_a_search(loaded):
+    """«مرحبا» would otherwise quote whichever passage is nearest to a greeting."""
+    for text, language in (("مرحبا!", "ar"), ("Hello there", "en"), ("شكرا يا خبر", "ar")):
+        answer = loaded.ask(text)
+        assert answer.mode == SMALL_TALK and answer.language == language and not answer.abstained
+        assert not answer.citations and not answer.related and "[1]" not in answer.text
+    asked = loaded.ask("مرحبا، ماذا قال الرئيس الصيني عن روسيا؟")  # a greeting before a question: searched
+    assert asked.mode != SMALL_TALK and "search_ms" in asked.timings_ms

@@ -1,0 +1,32 @@
+"""Greetings and thanks get a short reply instead of a search: «مرحبا» is not a question about the news."""
+
+from __future__ import annotations
+
+import re
+
+from corpus.normalize import normalize_arabic
+
+GREETING, THANKS = "greeting", "thanks"
+
+_PHRASES = {
+    GREETING: (
+        "hi", "hello", "hey", "hiya", "howdy", "greetings", "good morning", "good afternoon", "good evening",
+        "مرحبا", "مرحبتين", "اهلا", "اهلين", "اهلا وسهلا", "هلا", "هلا والله", "هاي", "سلام", "السلام عليكم", "سلام عليكم", "وعليكم السلام",
+        "السلام عليكم ورحمه الله", "السلام عليكم ورحمه الله وبركاته", "صباح الخير", "مساء الخير",
+    ),
+    THANKS: (
+        "thanks", "thank you", "thanks a lot", "thank you very much", "many thanks", "thx", "ty", "cheers",
+        "شكرا", "شكرا لك", "شكرا جزيلا", "مشكور", "تسلم", "يعطيك العافيه", "جزاك الله خير", "جزاك الله خيرا",
+    ),
+}
+_KIND = {phrase: kind for kind, phrases in _PHRASES.items() for phrase in phrases}
+# how people address the bot around a greeting: "hi there", "شكرا يا خبر", "hello Khabar"
+_ADDRESS = re.compile(r"^(?:(?:يا|there|khabar|bot|all|everyone|خبر|الجميع)\s*)+|(?:\s*(?:يا|there|khabar|bot|all|"
+                      r"everyone|خبر|الجميع))+$")
+
+
+def small_talk(text: str) -> str:
+    """GREETING or THANKS when the whole message is one (punctuation, emoji and "يا خبر" aside), else ""."""
+    words = re.sub(r"[^\w\s]|[\d_]", " ", normalize_arabic(text or "")).lower()
+    words = re.sub(r"(.)\1{2,}", r"\1", " ".join(words.split()))  # "hiii", "مرحباااا"
+    return _KIND.get(_ADDRESS.sub("", words).strip(), "")
