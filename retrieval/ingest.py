@@ -168,6 +168,7 @@ class Indexer:
         seen: set[str] = set()
         unreadable: set[str] = set()  # files (or archives) that exist but failed to load: never pruned
         stored_paths = self.manifest.paths()
+        moved: dict[str, str] = {}  # unchanged articles found at another path (a file moved or renamed)
         q: queue.Queue = queue.Queue(maxsize=3)
         failure: list[BaseException] = []
 
@@ -194,6 +195,8 @@ class Indexer:
                     old = known.get(item.article_id)
                     if old == item.content_hash:
                         rep.unchanged += 1
+                        if stored_paths.get(item.article_id) != item.path:
+                            moved[item.article_id] = item.path
                         continue
                     chunks = chunk_article(item, self._count_tokens, self.max_tokens, self.overlap_tokens)
                     if not chunks:
@@ -243,6 +246,8 @@ class Indexer:
                     last_save = time.perf_counter()
             if failure:
                 raise failure[0]
+            if moved:  # citations and --prune then point at where the file is now
+                self.manifest.set_paths(moved)
             if prune and not stop.is_set():
                 rep.removed = self._prune(paths, seen, unreadable)
             t = time.perf_counter()

@@ -123,6 +123,11 @@ class Manifest:
         with self._lock:
             return dict(self._db.execute("SELECT article_id, content_hash FROM articles"))
 
+    def set_paths(self, paths: dict[str, str]) -> None:
+        """Record where articles are loaded from now (the same content, moved)."""
+        with self._lock, self._db:
+            self._db.executemany("UPDATE articles SET path=? WHERE article_id=?", [(p, a) for a, p in paths.items()])
+
     def paths(self) -> dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT article_id, path FROM articles"))

@@ -96,6 +96,22 @@ def test_edited_metadata_is_rewritten_without_re_embedding(service, counting_emb
     _assert_consistent(service)
 
 
+def test_a_moved_file_keeps_its_article_and_takes_its_new_path(service, counting_embedder, tmp_path, seed_path):
+    """Moving 2015/a.txt to archive/a.txt re-embeds nothing; citations show the new path, and pruning the old
+    folder no longer removes the article."""
+    old_dir, new_dir = tmp_path / "2015", tmp_path / "archive"
+    old_dir.mkdir()
+    shutil.copy(seed_path, old_dir / "a.txt")
+    service.indexer.ingest([old_dir])
+    embedded = len(counting_embedder.passages)
+    new_dir.mkdir()
+    (old_dir / "a.txt").rename(new_dir / "a.txt")
+    rep = service.indexer.ingest([new_dir])
+    assert (rep.unchanged, rep.chunks_added) == (1, 0) and len(counting_embedder.passages) == embedded
+    assert service.article("a").path == str(new_dir / "a.txt")
+    assert service.indexer.ingest([old_dir], prune=True).removed == 0 and service.stats()["articles"] == 1
+
+
 def test_prune_removes_articles_whose_files_are_gone(service, tmp_path, seed_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
