@@ -45,6 +45,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "also_in": {"en": "Also in", "ar": "ورد أيضًا في"},
     "button_more": {"en": "More passages", "ar": "مقاطع إضافية"},
     "thanks": {"en": "Thanks for the feedback!", "ar": "شكرًا على ملاحظتك!"},
+    "voted_already": {"en": "Your feedback on this answer is already recorded — thanks!",
+                      "ar": "ملاحظتك على هذه الإجابة مسجّلة بالفعل — شكرًا!"},
     "buttons_expired": {
         "en": "These buttons have expired: an answer keeps them for an hour, and not across a restart of the bot. "
               "Ask again for fresh ones.",

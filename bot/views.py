@@ -30,6 +30,7 @@ class AnswerView(discord.ui.View):
         self.answer = answer
         self.feedback = feedback
         self.lang = lang
+        self.votes: dict[int, str] = {}  # user id -> the verdict last recorded for this answer
         if has_more_passages(answer):
             more = discord.ui.Button(label=t("button_more", lang), style=discord.ButtonStyle.secondary, emoji="📄",
                                      custom_id=MORE_ID)
@@ -48,11 +49,17 @@ class AnswerView(discord.ui.View):
 
     def _vote(self, verdict: str):
         async def callback(interaction: discord.Interaction) -> None:
-            where = "dm" if interaction.guild_id is None else "guild"
-            await asyncio.to_thread(self.feedback.record, self.answer, verdict, interaction.user.id, where=where)
-            log.info("feedback %s recorded", verdict)
+            user = interaction.user.id
+            if self.votes.get(user) == verdict:  # one line per user and verdict; a changed mind is a new line
+                key = "voted_already"
+            else:
+                self.votes[user] = verdict
+                where = "dm" if interaction.guild_id is None else "guild"
+                await asyncio.to_thread(self.feedback.record, self.answer, verdict, user, where=where)
+                log.info("feedback %s recorded", verdict)
+                key = "thanks"
             await interaction.response.send_message(
-                directional(t("thanks", self.lang), self.lang), ephemeral=True, allowed_mentions=NO_MENTIONS
+                directional(t(key, self.lang), self.lang), ephemeral=True, allowed_mentions=NO_MENTIONS
             )
 
         return callback

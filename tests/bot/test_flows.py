@@ -264,6 +264,8 @@ async def test_more_passages_and_feedback_buttons(discord_env, fake_service, bot
     more = await env.click(answer_msg, 0)
     assert more[0].body["data"]["embeds"] and more[0].body["data"]["flags"] & 64
     await env.click(answer_msg, 1)
+    again = await env.click(answer_msg, 1)  # the same vote twice is logged once
+    assert "already recorded" in again[0].body["data"]["content"]
     await env.click(answer_msg, 2, member=1)
     log_path = env.bot.settings.khabar_home / "feedback.jsonl"
     entries = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
