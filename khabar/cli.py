@@ -44,17 +44,25 @@ def _shape(args):
     return bidi_shaper(resolve_bidi(args.bidi, isatty=sys.stdout.isatty()))
 
 
+_NO_INDEX_HINT = "run `khabar ingest PATH` first, or point --home / KHABAR_HOME at an existing index"
+
+
+def _require_index(settings) -> Path:
+    """The index home, or a clear error before anything creates an empty one there (a mistyped --home)."""
+    home = Path(settings.khabar_home)
+    if not (home / "manifest.sqlite3").exists():
+        raise KhabarError(f"there is no index at {home}: {_NO_INDEX_HINT}")
+    return home
+
+
 def _service_with_articles(settings):
     """The answer service, or a clear error when the index holds nothing (a mistyped --home, no ingest yet)."""
     from khabar.app import build_service
 
-    home = Path(settings.khabar_home)
-    hint = "run `khabar ingest PATH` first, or point --home / KHABAR_HOME at an existing index"
-    if not (home / "manifest.sqlite3").exists():
-        raise KhabarError(f"there is no index at {home}: {hint}")
+    home = _require_index(settings)
     service = build_service(settings)
     if not service.stats()["articles"]:
-        raise KhabarError(f"the index at {home} holds no articles: {hint}")
+        raise KhabarError(f"the index at {home} holds no articles: {_NO_INDEX_HINT}")
     return service
 
 
@@ -88,7 +96,9 @@ def cmd_ingest(args) -> int:
 def cmd_stats(args) -> int:
     from khabar.app import index_stats
 
-    stats = index_stats(_settings(args))
+    settings = _settings(args)
+    _require_index(settings)
+    stats = index_stats(settings)
     if args.json:
         _dump(stats)
     else:

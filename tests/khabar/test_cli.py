@@ -166,6 +166,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert "from 1 to 50" in _one_line_error(run_khabar("search", "x", "--k", "51", env=env))
     err = _one_line_error(run_khabar("ask", "ما أخبار النفط؟", env=env))  # a home nothing was ingested into
     assert err.startswith("khabar: there is no index at") and "khabar ingest" in err
+    err = _one_line_error(run_khabar("stats", env=env))  # and `stats` does not create an empty index there
+    assert err.startswith("khabar: there is no index at") and not (tmp_path / "home" / "manifest.sqlite3").exists()
 
 
 @pytest.mark.slow
