@@ -38,17 +38,19 @@ _PATTERNS = [
 
 # Outlets that name themselves in a byline (`سبق - جدة:`, `عين اليوم – واس`, `REPORTER - سبق - أبها:`): the
 # segment after the outlet is the city (or an agency), the one before it the reporter; the outlet is neither.
-# Outlets named like their city (الرياض, المدينة, مكة) are left out: there the name is the city.
-_OUTLETS = ["سبق", "عين اليوم", "عكاظ", "الوئام", "الاقتصادية", "الشرق الأوسط", "الحياة", "الجزيرة", "الوطن",
-            "اليوم", "الرياضية", "البلاد", "الشرق", "الخليج", "البيان", "الأهرام", "العربية", "الرياضي"]
+# Only names that are not also ordinary words (الخليج, العربية, اليوم would turn `الخليج - إيران` headlines into
+# datelines) or cities (الرياض, المدينة, مكة: there the name is the city).
+_OUTLETS = ["سبق", "عين اليوم", "عكاظ", "الوئام", "الاقتصادية", "الشرق الأوسط", "الأهرام", "الرياضية"]
+_WEEKDAYS = ["السبت", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة"]
 # Dateline places that are not places: "follow-ups", "agencies", "world capitals", "exclusive", a weekday...
 _NOT_PLACE = ["متابعات", "متابعة", "وكالات", "الوكالات", "عواصم", "خاص", "تقرير", "ترجمة", "إعداد", "تصوير", "مكتب",
-              "بروفايل", "السبت", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة"]
+              "بروفايل", *_WEEKDAYS]
 _WORD = r"[^\W\d_](?:[^\W\d_]|['’\.\u064b-\u065f\u0670])*"
-_SEGMENT = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}"
+_SEGMENT = rf"{_WORD}(?:(?:[ \t]+|[ \t]*/[ \t]*){_WORD}){{0,3}}"  # `نيويورك/لندن`: two places in one segment
+_BYLINE_SEP = r"(?:[ \t]*[-–—][ \t]*|[ \t]+ـ+[ \t]+)"  # a tatweel dash only between spaces (أبهــا is one word)
 _BYLINE = re.compile(
-    rf"^\s*(?P<segs>{_SEGMENT}(?:[ \t]*[-–—][ \t]*{_SEGMENT}){{1,2}})"
-    rf"(?:[ \t]*[-–—]?[ \t]*\((?P<credit>[^()\n]{{1,60}})\))?[ \t]*(?P<stop>[:/]|\n|$)"
+    rf"^\s*(?P<segs>{_SEGMENT}(?:{_BYLINE_SEP}{_SEGMENT}){{1,2}})"
+    rf"(?:{_BYLINE_SEP}?[ \t]*\((?P<credit>[^()\n]{{1,60}})\))?[ \t]*(?P<stop>:|\n|$)"
 )
 
 # Words that start ordinary sentences and must never be taken for a city.
@@ -64,7 +66,8 @@ _NOT_CITY = {
 
 _OUTLET_KEYS = {normalize_arabic(o) for o in _OUTLETS}
 _NOT_PLACE_KEYS = {normalize_arabic(w) for w in _NOT_PLACE}
-_BYLINE_DASH = re.compile(r"[ \t]*[-–—][ \t]*")
+_WEEKDAY_KEYS = {normalize_arabic(w) for w in _WEEKDAYS}
+_BYLINE_DASH = re.compile(_BYLINE_SEP)
 
 
 def parse_dateline(text: str, *, year: int | None = None) -> Dateline | None:
@@ -97,15 +100,17 @@ def _byline(head: str) -> Dateline | None:
     outlet = next((i for i, k in enumerate(keys) if k in _OUTLET_KEYS), None)
     if outlet is None or outlet > 1 or len(segs) - outlet > 2:
         return None
-    city = agency = ""
+    city = ""
+    credit = (m.group("credit") or "").strip()
+    agency = credit if _KNOWN_RE.fullmatch(credit) else ""  # `الوئام - القاهرة (أ ف ب):`
     if outlet + 1 < len(segs):
         seg, first = segs[outlet + 1], keys[outlet + 1].split()[0]
         if _KNOWN_RE.fullmatch(seg):
             agency = seg
-        elif first in _NOT_CITY or len(seg.split()) > 3:
+        elif first in _NOT_CITY or any(len(place.split()) > 3 for place in seg.split("/")):
             return None
         elif first not in _NOT_PLACE_KEYS and keys[outlet + 1] not in _OUTLET_KEYS:
-            city = seg
+            city = seg.split("/")[0].strip()  # `مكة المكرمة / جدة`: the first place (a filter names one city)
     extra = {"outlet": segs[outlet], **({"reporter": segs[0]} if outlet == 1 else {})}
     end = m.start("stop") if m.group("stop") in ("\n", "") else m.end() + len(head[m.end():]) - len(
         head[m.end():].lstrip(" \t"))
@@ -118,8 +123,11 @@ def _from_match(m: re.Match[str], default_year: int | None) -> Dateline | None:
     agency = (g.get("agency") or g.get("agency2") or "").strip()
     if not city or normalize_arabic(city.split()[0]) in {w.lower() for w in _NOT_CITY}:
         return None
-    if normalize_arabic(city.split()[0]) in _NOT_PLACE_KEYS:  # `عواصم العالم - رويترز`: the agency alone
-        return Dateline(agency=agency, end=m.end()) if _KNOWN_RE.fullmatch(agency) else None
+    first = normalize_arabic(city.split()[0])
+    if first in _NOT_PLACE_KEYS or normalize_arabic(city) in _OUTLET_KEYS:
+        city = ""  # `عواصم العالم - رويترز`, `الخميس 31 ديسمبر 2020 (شينخوا)`, `سبق (واس):`: no place
+    elif (lead := re.match(r"(.+?)[ \t]*[-–—][ \t]*(.+)$", city)) and normalize_arabic(lead[1]) in _OUTLET_KEYS:
+        city = lead[2]  # `سبق- مكة المكرمة 5 يناير 2015:`
     extra: dict = {}
     date = ""
     has_date = bool(g.get("day") or g.get("day_en"))
@@ -140,6 +148,8 @@ def _from_match(m: re.Match[str], default_year: int | None) -> Dateline | None:
             extra = {"month": month, "day": day}
     if not agency and not has_date:
         return None
+    if not city and not (has_date and (date or extra)) and not _KNOWN_RE.fullmatch(agency):
+        return None  # no place, and nothing but an aside in parentheses
     if not agency and has_date and not _ends_cleanly(m):
         return None
     if has_date and not date and not extra:
@@ -169,7 +179,6 @@ def _plausible_agency(agency: str) -> bool:
     words = agency.split()
     if not 1 <= len(words) <= 4:
         return False
-    weekday = {"السبت", "الاحد", "الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه"}
-    if normalize_arabic(agency) in weekday or month_number(agency) is not None:
+    if normalize_arabic(agency) in _WEEKDAY_KEYS or month_number(agency) is not None:
         return False
     return not any(ch.isdigit() or ch in ":/=@#" for ch in agency)

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from khabar.render import Shape, print_answer, print_hits, print_sources
 from retrieval.errors import BadQuestionError, KhabarError
-from retrieval.models import Filters, Turn
+from retrieval.models import SMALL_TALK, Filters, Turn
 
 log = logging.getLogger(__name__)
 
@@ -306,8 +306,8 @@ def _ask(s: _Session, question: str) -> None:
     s.state = st = replace(st, language=lang)
     answer = s.service.ask(question, k=st.k, filters=None if st.filters.is_empty() else st.filters,
                            history=st.history)
-    s.state = replace(st, language=answer.language,
-                      history=(st.history + (Turn(question, answer.text),))[-MAX_TURNS:])
+    turns = st.history if answer.mode == SMALL_TALK else (st.history + (Turn(question, answer.text),))[-MAX_TURNS:]
+    s.state = replace(st, language=answer.language, history=turns)  # "thanks" is no context for a follow-up
     if st.json:
         _emit_json(s, answer.to_dict())
     else:

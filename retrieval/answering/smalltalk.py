@@ -8,15 +8,16 @@ from corpus.normalize import normalize_arabic
 
 GREETING, THANKS = "greeting", "thanks"
 
+# Only phrases that are nothing else: «سلام» (peace) and «تسلم» (receives) are also searched for.
 _PHRASES = {
     GREETING: (
         "hi", "hello", "hey", "hiya", "howdy", "greetings", "good morning", "good afternoon", "good evening",
-        "مرحبا", "مرحبتين", "اهلا", "اهلين", "اهلا وسهلا", "هلا", "هلا والله", "هاي", "سلام", "السلام عليكم", "سلام عليكم", "وعليكم السلام",
+        "مرحبا", "مرحبتين", "اهلا", "اهلين", "اهلا وسهلا", "هلا", "هلا والله", "هاي", "السلام عليكم", "سلام عليكم", "وعليكم السلام",
         "السلام عليكم ورحمه الله", "السلام عليكم ورحمه الله وبركاته", "صباح الخير", "مساء الخير",
     ),
     THANKS: (
         "thanks", "thank you", "thanks a lot", "thank you very much", "many thanks", "thx", "ty", "cheers",
-        "شكرا", "شكرا لك", "شكرا جزيلا", "مشكور", "تسلم", "يعطيك العافيه", "جزاك الله خير", "جزاك الله خيرا",
+        "شكرا", "شكرا لك", "شكرا جزيلا", "مشكور", "يعطيك العافيه", "جزاك الله خير", "جزاك الله خيرا",
     ),
 }
 _KIND = {phrase: kind for kind, phrases in _PHRASES.items() for phrase in phrases}
@@ -27,6 +28,6 @@ _ADDRESS = re.compile(r"^(?:(?:يا|there|khabar|bot|all|everyone|خبر|الج�
 
 def small_talk(text: str) -> str:
     """GREETING or THANKS when the whole message is one (punctuation, emoji and "يا خبر" aside), else ""."""
-    words = re.sub(r"[^\w\s]|[\d_]", " ", normalize_arabic(text or "")).lower()
+    words = re.sub(r"[^\w\s]|_", " ", normalize_arabic(text or "")).lower()  # digits stay: «سلام 2015» is a search
     words = re.sub(r"(.)\1{2,}", r"\1", " ".join(words.split()))  # "hiii", "مرحباااا"
     return _KIND.get(_ADDRESS.sub("", words).strip(), "")

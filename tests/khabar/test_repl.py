@@ -24,7 +24,7 @@ from khabar.repl import (
     run_repl,
 )
 from retrieval.errors import BadQuestionError, KhabarError
-from retrieval.models import Answer, Citation, Filters, Turn
+from retrieval.models import SMALL_TALK, Answer, Citation, Filters, Turn
 from tests.conftest import default_sigint
 from tests.khabar.conftest import REPO, SEED_ID
 
@@ -283,6 +283,8 @@ class _FakeService:
         self.calls.append((question, k, filters, tuple(history)))
         if question == "boom":
             raise BadQuestionError("the question has no words to search for")
+        if question == "شكرا":
+            return Answer(question=question, language="ar", text="عفوًا!", abstained=False, mode=SMALL_TALK)
         cit = Citation(n=1, article_id="a1", title="عنوان", source="okaz", agency="", city="", date="2015-07-21",
                        url="", path="x.json", quote="قال بوتين كلاماً", start=0, end=15, score=0.9)
         lang = language_of(question)
@@ -308,6 +310,13 @@ def test_run_repl_with_plain_streams_keeps_history_and_filters(tmp_path):
     assert "The question has no words to search for." in text
     assert json.loads([ln for ln in text.splitlines() if ln.startswith("{")][0])["question"] == "again"
     assert "Traceback" not in text
+
+
+def test_small_talk_is_not_remembered_as_the_question_a_follow_up_refers_to():
+    svc = _FakeService()
+    stdin = io.StringIO("ماذا قال بوتين؟\nشكرا\nوماذا عن شي؟\n")
+    run_repl(svc, bidi="off", stdin=stdin, stdout=io.StringIO())
+    assert svc.calls[2][3] == (Turn("ماذا قال بوتين؟", "قال بوتين كلاماً [1]"),)
 
 
 def test_run_repl_ends_on_end_of_input():
