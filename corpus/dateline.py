@@ -13,7 +13,8 @@ from corpus.normalize import normalize_arabic
 _HEAD_CHARS = 300  # a dateline lives at the very start; never scan a whole article
 
 # Wire agencies recognised without parentheses (`الرياض - واس`); in parentheses anything short is accepted.
-_AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+") for a in AGENCY_NAMES), key=len, reverse=True))
+_AGENCY_ALT = "|".join(sorted((re.escape(a).replace(r"\ ", r"\s+").replace(r"\.", r"\.\s*") for a in AGENCY_NAMES),
+                             key=len, reverse=True))  # `د.ب.أ` also as `د. ب. أ`
 
 _D = r"[0-9\u0660-\u0669\u06f0-\u06f9]"
 # City: 1-3 words of letters (Arabic or Latin; Arabic diacritics as in عمّان), no digits.
@@ -182,3 +183,57 @@ def _plausible_agency(agency: str) -> bool:
     if normalize_arabic(agency) in _WEEKDAY_KEYS or month_number(agency) is not None:
         return False
     return not any(ch.isdigit() or ch in ":/=@#" for ch in agency)
+
+
+# -- a record's byline field ------------------------------------------------------------------------------------
+# SaudiNewsNet's `author` and many CMS exports hold the byline apart from the text: `لندن: رنيم حنوش`,
+# `حسين هزازي (جدة)`, `واس - الرياض`, `جنيف : (رويترز)`, `بريدة - عبدالرحمن التويجري:`, `علي ضباح ـ الحد الجنوبي`.
+# ...where an outlet may be named like its city (`المدينة - جدة`), and sections and credits stand beside places
+_FIELD_OUTLETS = {normalize_arabic(o) for o in (*_OUTLETS, "الجزيرة", "الوطن", "اليوم", "الرياضي", "الحياة",
+                                                  "المدينة", "الرياض الإلكتروني", "الشرق الأوسط أونلاين")}
+_FIELD_NOT_PLACE = _NOT_PLACE_KEYS | {normalize_arabic(w) for w in (
+    "المحليات", "العواصم", "هاتفيا", "حاوره", "حاورته", "حوار", "كتب", "كتبت", "رصد", "عرض")}
+
+
+def parse_byline_field(field: str) -> Dateline | None:
+    """City and agency from a byline kept apart from the text (a record's author field); None if it names
+    neither. A place is told from a reporter by its form (`PLACE: reporter`, `reporter (PLACE)`, beside an agency
+    or outlet) or, failing that, by the gazetteer of `corpus.places`."""
+    from corpus.places import is_place
+
+    text = field.replace("&nbsp;", " ").replace("\xa0", " ").split("|", 1)[0].strip()
+    if not text or len(text) > 120:
+        return None
+    items: list[tuple[str, bool, str]] = []  # (text, in parentheses, the separator after it)
+    for m in re.finditer(r"\(([^()\n]{1,40})\)|[^()\-–—:،,\n]+", text):
+        in_parens = m.group(1) is not None
+        seg = (m.group(1) if in_parens else m.group(0)).strip(" \t«»{}\"'.")
+        if in_parens:
+            seg = re.split(r"\s*[،,]\s*", seg)[0]  # `واس (بيشة، الجوف)`: the first place
+        after = text[m.end():].lstrip(" \t")[:1]
+        for piece in re.split(r"\s+ـ+\s+|ـ{2,}", seg):  # `علي ضباح ـ الحد الجنوبي`
+            if piece.strip(" ـ"):
+                items.append((piece.strip(" ـ"), in_parens, after))
+    agency = next((s for s, _, _ in items if _KNOWN_RE.fullmatch(s)), "")
+    rest = [(s, paren, after) for s, paren, after in items if not _KNOWN_RE.fullmatch(s)]
+    rest = [(s, paren, after) for s, paren, after in rest
+            if normalize_arabic(s) not in _FIELD_OUTLETS and normalize_arabic(s.split()[0]) not in _FIELD_NOT_PLACE]
+    places = [(s, paren, after) for s, paren, after in rest if len(s.split()) <= 3 and not any(c.isdigit() for c in s)]
+    city = ""
+    if items and len(items) >= 2 and items[1][1] and not items[0][1]:
+        first, (inner, _, after) = items[0][0], items[1]
+        if after in (":", "-", "–", "—") and not _KNOWN_RE.fullmatch(first):
+            city = first  # `عرعر (شمال السعودية): «الشرق الأوسط»`: the place, then its region
+        elif not _KNOWN_RE.fullmatch(inner):
+            city = inner  # `حسين هزازي (جدة)`, `واس (جدة)`: a reporter or agency, then the place
+    if not city and places and items[0][2] == ":" and places[0][0] == items[0][0]:
+        city = places[0][0]  # `لندن: رنيم حنوش`, `بغداد: علاء حسن`
+    if not city:
+        city = next((s for s, _, _ in places if is_place(s)), "")
+    if not city and len(places) == 1 and len(rest) == 1 and len(items) > 1 and len(places[0][0].split()) == 1:
+        city = places[0][0]  # `واس - السيح`, `سبق- تيماء:`: one word beside an agency or outlet (not a reporter's name)
+    if city and (normalize_arabic(city) in _FIELD_OUTLETS or len(city.split()) > 3 or _KNOWN_RE.fullmatch(city)):
+        city = ""
+    if not city and not agency:
+        return None
+    return Dateline(city=city, agency=agency, end=len(field))

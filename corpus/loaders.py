@@ -22,7 +22,8 @@ replaces the candidates for a field, e.g. `field_map={"text": "article_body", "d
 Ids: the record's `id` when present, else derived from its URL (`u` + 16 hex of sha256 of the normalised
 URL, identical across outlets and http/https), else from the record's path and index (`r` + 16 hex).
 Plain-text files use their stem. City, date and agency missing from a record are filled from a dateline on
-the first line of the text (`بكين 31 ديسمبر 2020 (شينخوا)`); a missing title is the first sentence.
+the first line of the text (`بكين 31 ديسمبر 2020 (شينخوا)`), then from a byline in its author field
+(`لندن: رنيم حنوش`, `واس - الرياض`); a missing title is the first sentence.
 
 Record paths look like `day.zip!day.json#12` (archive member, then record index; JSONL/CSV use the
 line/row index). SaudiNewsNet archives are JSON arrays with `source, url, date_extracted, title, author,
@@ -45,7 +46,7 @@ from pathlib import Path
 
 from corpus.chunking import has_content
 from corpus.clean import clean_text, derive_title
-from corpus.dateline import parse_dateline
+from corpus.dateline import parse_byline_field, parse_dateline
 from corpus.dates import iso_date, month_number, to_int
 from corpus.encoding import decode_bytes
 from corpus.errors import CorpusFileError
@@ -332,6 +333,10 @@ class _Loader:
             agency = agency or dateline.agency
             date = date or dateline.date
             body_start = dateline.end
+        if fields["author"].strip() and not (city and agency):  # the byline a record keeps apart from its text
+            byline = parse_byline_field(fields["author"])
+            if byline is not None:
+                city, agency = city or byline.city, agency or byline.agency
         title = " ".join(fields["title"].split()) or derive_title(text[body_start:]) or derive_title(text)
         if file_id is not None:
             article_id = file_id

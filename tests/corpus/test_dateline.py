@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.dateline import parse_dateline
+from corpus.dateline import parse_byline_field, parse_dateline
 
 
 def test_seed_article_dateline(seed_path):
@@ -117,13 +117,44 @@ def test_no_place_keeps_the_rest_of_the_dateline(text, city, date, agency):
     assert (d.city, d.date, d.agency) == (city, date, agency)
 
 
+@pytest.mark.parametrize(
+    "field, city, agency",
+    [  # forms from SaudiNewsNet's author field, outlet by outlet
+        ("لندن: رنيم حنوش", "لندن", ""),  # PLACE: reporter
+        ("جنيف : (رويترز)", "جنيف", "رويترز"),
+        ("حسين هزازي (جدة)", "جدة", ""),  # reporter (PLACE)
+        ("&nbsp;واس (بيشة، الجوف)", "بيشة", "واس"),
+        ("عرعر (شمال السعودية): «الشرق الأوسط»", "عرعر", ""),  # PLACE (region): outlet
+        ("واس - الرياض", "الرياض", "واس"),
+        ("الرياض - واس", "الرياض", "واس"),
+        ("بريدة - عبدالرحمن التويجري:", "بريدة", ""),  # PLACE - reporter, known as a place
+        ("محمد عليان - ينبع", "ينبع", ""),  # reporter - PLACE
+        ("علي ضباح ـ الحد الجنوبي", "", ""),  # neither is known: nothing rather than a guess
+        ("واس - السيح", "السيح", "واس"),  # one word beside an agency
+        ("نيويورك - د. ب. أ", "نيويورك", "د. ب. أ"),
+        ("المدينة - جدة", "جدة", ""),  # the outlet Al-Madina, then the place
+        ("لندن - الرياضية | Tuesday, 11 August 2015 - 16:1", "لندن", ""),
+        ("عبدالله البرقاوي- سبق- الرياض:", "الرياض", ""),
+    ],
+)
+def test_byline_fields(field, city, agency):
+    d = parse_byline_field(field)
+    assert (d.city, d.agency) == (city, agency) if (city or agency) else d is None
+
+
+@pytest.mark.parametrize("field", ["إبراهيم بن محمد المهيلب", "الجزيرة - أحمد القرني:", "Tuesday, 02 June 2015 - 21:42 pm",
+                                   "حاوره :نصير المغامسي", "", "محمد شنوان العنزي"])
+def test_byline_fields_naming_no_place(field):
+    assert parse_byline_field(field) is None
+
+
 def test_saudinewsnet_datelines_are_plausible(snn_articles):
     found = [a for a in snn_articles if a.city or a.agency]
-    assert len(found) >= 40, "SaudiNewsNet has wire datelines (`واس- الرياض:`) and bylines (`سبق- جدة:`)"
+    assert len(found) >= 500, "SaudiNewsNet has datelines (`واس- الرياض:`) and bylines (`سبق- جدة:`, `لندن: رنيم حنوش`)"
     assert not any(a.city in ("سبق", "عين اليوم") for a in found), "an outlet naming itself is not a city"
     for a in found:
         assert len(a.city.split()) <= 3 and not any(ch.isdigit() for ch in a.city)
-        assert a.city in a.text[:120] and a.agency in a.text[:120]
+        assert (a.city in a.text[:120] and a.agency in a.text[:120]) or (a.city in a.author and a.agency in a.author)
 
 
 @settings(max_examples=300, deadline=None)

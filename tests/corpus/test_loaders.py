@@ -357,3 +357,19 @@ def test_fuzz_arbitrary_json_never_raises(tmp_path_factory, value):
     for item in iter_articles([d / "x.json"]):
         if isinstance(item, Article):
             assert item.text.strip() and item.article_id
+
+
+def test_a_byline_in_the_author_field_gives_city_and_agency(tmp_path):
+    """SaudiNewsNet and CMS exports keep the byline apart from the text (`لندن : رويترز`); the text's own
+    dateline wins where it names one."""
+    records = [
+        {"id": "a", "author": "لندن : رويترز", "content": "ارتفعت أسعار النفط اليوم بعد بيانات المخزون."},
+        {"id": "b", "author": "حسين هزازي (جدة)", "content": "افتتح المطار الجديد أمام المسافرين."},
+        {"id": "c", "author": "واس - الرياض", "content": "القاهرة - رويترز: قال البنك المركزي إنه أبقى الفائدة."},
+    ]
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    got = {a.article_id: a for a in iter_articles([path]) if isinstance(a, Article)}
+    assert (got["a"].city, got["a"].agency, got["a"].author) == ("لندن", "رويترز", "لندن : رويترز")
+    assert (got["b"].city, got["b"].agency) == ("جدة", "")
+    assert (got["c"].city, got["c"].agency) == ("القاهرة", "رويترز")
