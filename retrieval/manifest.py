@@ -247,10 +247,15 @@ def _filter_sql(f: Filters) -> tuple[str, list]:
             values = [val] if isinstance(val, str) else list(val)
             clauses.append(f"{col} IN ({', '.join('?' * len(values))})")
             args.extend(values)
+    window, dates = [], []
     if f.since:
-        clauses.append("date != '' AND date >= ?")
-        args.append(f.since)
+        window.append("date >= ?")
+        dates.append(f.since)
     if f.until:
-        clauses.append("date != '' AND date <= ?")
-        args.append(f.until)
+        window.append("date <= ?")
+        dates.append(f.until)
+    if window:
+        within = "date != '' AND " + " AND ".join(window)
+        clauses.append(f"(date = '' OR ({within}))" if f.undated else f"({within})")
+        args.extend(dates)
     return " AND ".join(clauses), args

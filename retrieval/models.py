@@ -14,6 +14,7 @@ class Filters:
     city: str | tuple[str, ...] | None = None
     since: str | None = None  # inclusive ISO date
     until: str | None = None  # inclusive ISO date
+    undated: bool = False  # articles with no date pass the window too (a window read from the question)
 
     def is_empty(self) -> bool:
         return not any((self.source, self.agency, self.city, self.since, self.until))

@@ -35,10 +35,11 @@ def clean_question(text: str, *, max_chars: int) -> str:
 
 
 def merge_filters(explicit: Filters | None, since: str | None, until: str | None) -> Filters:
-    """Explicit filters win; a date window found in the question fills in what they leave open."""
+    """Explicit filters win; a date window found in the question fills in what they leave open, and lets
+    undated articles through (nothing says they are not from then)."""
     f = explicit or Filters()
     if since and not f.since and not f.until:
-        f = replace(f, since=since, until=until)
+        f = replace(f, since=since, until=until, undated=True)
     return f
 
 
@@ -64,7 +65,7 @@ class AnswerService:
         if window is None:
             return text, filters
         merged = merge_filters(filters, window.since, window.until)
-        if merged == filters or not self.manifest.has_articles(merged):
+        if merged == filters or not self.manifest.has_articles(replace(merged, undated=False)):
             # explicit dates won, or no article is from then: the year is part of what is asked ("what happened
             # in 1066?" over undated or later articles), not a window to search in
             return text, filters
@@ -122,7 +123,10 @@ class AnswerService:
         timings["search_ms"] = round((t_search - t0) * 1000, 2)
         timings["compose_ms"] = round((t_end - t_search) * 1000, 2)
         timings["total_ms"] = round((t_end - t0) * 1000, 2)
-        return replace(answer, timings_ms=timings)
+        warnings = answer.warnings
+        if f.undated:  # the window came from the question: say so, since it narrowed the search
+            warnings = (*warnings, phrase(language, "window").format(since=f.since, until=f.until))
+        return replace(answer, timings_ms=timings, warnings=warnings)
 
     # -- corpus ----------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

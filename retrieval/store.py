@@ -61,10 +61,15 @@ def where_clause(filters: Filters | None, script: str | None = None) -> dict | N
         value = getattr(filters, field)
         if value:
             parts.append({field: value if isinstance(value, str) else {"$in": list(value)}})
+    window = []
     if filters.since:
-        parts.append({"date_int": {"$gte": date_int(filters.since)}})
+        window.append({"date_int": {"$gte": date_int(filters.since)}})
     if filters.until:
-        parts.append({"date_int": {"$lte": date_int(filters.until)}})
+        window.append({"date_int": {"$lte": date_int(filters.until)}})
+    if window and filters.undated:  # undated chunks carry date_int 0
+        within = window[0] if len(window) == 1 else {"$and": window}
+        window = [{"$or": [within, {"date_int": 0}]}]
+    parts.extend(window)
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 

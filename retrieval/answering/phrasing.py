@@ -28,6 +28,7 @@ _TEXT = {
         "abstain_related": "لم أجد في المقالات المتاحة ما يجيب عن هذا السؤال. هذه أقرب المقاطع التي عثرت عليها، للاطلاع فقط:",
         "greeting": "أهلًا! اسألني عن الأخبار المفهرسة، بالعربية أو بالإنجليزية، وسأجيب باقتباسات من المقالات مع مصادرها.",
         "thanks": "عفوًا! اسألني عن أي شيء آخر في الأخبار المفهرسة.",
+        "window": "بحثتُ في المقالات المؤرخة من {since} إلى {until} (بحسب التاريخ في السؤال) وفي المقالات غير المؤرخة.",
         "quote": "«{}»",
         "article": "المقال",
         "dated": "{label} ({date})",
@@ -41,6 +42,7 @@ _TEXT = {
         "greeting": "Hello! Ask me about the indexed news, in English or Arabic, and I will answer with quotes from the "
                     "articles and their sources.",
         "thanks": "You're welcome! Ask me anything else about the indexed news.",
+        "window": "Searched articles dated {since} to {until} (the date in the question) and undated ones.",
         "quote": "“{}”",
         "article": "the article",
         "dated": "{label} ({date})",

@@ -161,3 +161,26 @@ def test_a_greeting_is_answered_without_a_search(loaded):
         assert not answer.citations and not answer.related and "[1]" not in answer.text
     asked = loaded.ask("مرحبا، ماذا قال الرئيس الصيني عن روسيا؟")  # a greeting before a question: searched
     assert asked.mode != SMALL_TALK and "search_ms" in asked.timings_ms
+
+
+def test_a_date_in_the_question_keeps_undated_articles_and_says_so(service, tmp_path):
+    """«in July 2015» over a corpus with dated and undated articles: July's and the undated ones are searched
+    (nothing says the undated one is not from July), August's are not; explicit --since/--until stay strict."""
+    import json
+
+    records = [
+        {"id": "july", "date": "2015-07-10", "text": "ارتفعت إيرادات قناة السويس في يوليو بنسبة خمسة في المئة."},
+        {"id": "august", "date": "2015-08-20", "text": "ارتفعت إيرادات قناة السويس في أغسطس بنسبة ثلاثة في المئة."},
+        {"id": "undated", "text": "قالت هيئة قناة السويس إن إيرادات القناة ارتفعت خلال يوليو 2015."},
+    ]
+    path = tmp_path / "suez.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    service.indexer.ingest([path])
+    question = "كم ارتفعت إيرادات قناة السويس في يوليو 2015؟"
+    for mode in ("dense", "lexical", "hybrid"):
+        assert {h.article_id for h in service.search(question, k=5, mode=mode)} == {"july", "undated"}, mode
+    answer = service.ask(question)
+    assert any("2015-07-01" in w and "2015-07-31" in w for w in answer.warnings)
+    strict = Filters(since="2015-07-01", until="2015-07-31")
+    assert {h.article_id for h in service.search("إيرادات قناة السويس", k=5, filters=strict)} == {"july"}
+    assert not any("2015-07-01" in w for w in service.ask("إيرادات قناة السويس", filters=strict).warnings)

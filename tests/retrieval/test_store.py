@@ -35,6 +35,9 @@ def test_date_int_and_where_clause():
     w = where_clause(Filters(source="okaz", since="2015-07-22", until="2015-07-24"))
     assert w == {"$and": [{"source": "okaz"}, {"date_int": {"$gte": 20150722}}, {"date_int": {"$lte": 20150724}}]}
     assert where_clause(Filters(agency=("Reuters", "رويترز"))) == {"agency": {"$in": ["Reuters", "رويترز"]}}
+    w = where_clause(Filters(source="okaz", since="2015-07-01", until="2015-07-31", undated=True))
+    assert w == {"$and": [{"source": "okaz"}, {"$or": [
+        {"$and": [{"date_int": {"$gte": 20150701}}, {"date_int": {"$lte": 20150731}}]}, {"date_int": 0}]}]}
 
 
 def test_filters_are_applied_inside_the_query(store, fake_embedder):
