@@ -6,14 +6,12 @@ articles store it that way; `--agency Reuters` should still find `القاهرة
 
 from __future__ import annotations
 
-import re
-
-from corpus.normalize import normalize_arabic
+from corpus.normalize import name_key
 
 # Each group: the names one agency goes by in Arabic and Latin datelines. Every name here is also recognised
 # without parentheses in a dateline (`الرياض - واس`), so only names that cannot be ordinary words are listed.
 AGENCY_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("واس", "SPA"),
+    ("واس", "SPA", "وكالة الأنباء السعودية", "Saudi Press Agency"),
     ("رويترز", "Reuters"),
     ("أ ف ب", "ا ف ب", "أ.ف.ب", "ا.ف.ب", "فرانس برس", "الفرنسية", "AFP"),
     ("شينخوا", "Xinhua"),
@@ -28,11 +26,6 @@ AGENCY_GROUPS: tuple[tuple[str, ...], ...] = (
     ("سبأ",), ("بنا",), ("قنا",), ("العمانية",), ("سانا",), ("بترا",), ("وفا",), ("يونا",), ("تاس",), ("سبوتنيك",),
 )
 AGENCY_NAMES: tuple[str, ...] = tuple(name for group in AGENCY_GROUPS for name in group)
-
-
-def name_key(value: str) -> str:
-    """How a typed name is compared with stored ones: case, spacing, dots, hyphens and Arabic spelling aside."""
-    return re.sub(r"[\s_\-\.]+", "", normalize_arabic(value).casefold())
 
 
 _GROUP_OF = {name_key(name): name_key(group[0]) for group in AGENCY_GROUPS for name in group}

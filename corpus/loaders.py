@@ -47,6 +47,7 @@ from pathlib import Path
 from corpus.chunking import has_content
 from corpus.clean import clean_text, derive_title
 from corpus.dateline import parse_byline_field, parse_dateline
+from corpus.outlets import outlet_id
 from corpus.dates import iso_date, month_number, to_int
 from corpus.encoding import decode_bytes
 from corpus.errors import CorpusFileError
@@ -350,7 +351,7 @@ class _Loader:
             article_id=article_id,
             text=text,
             title=title,
-            source=fields["source"].strip(),
+            source=fields["source"].strip() or outlet_id((dateline.extra.get("outlet", "") if dateline else "")),
             agency=agency.strip(),
             city=city.strip(),
             date=date,

@@ -76,3 +76,8 @@ def strip_invisible(text: str) -> str:
 def strip_diacritics(text: str) -> str:
     """Drop harakat and tatweel only, keeping letters as written (e.g. for month-name lookup)."""
     return _DIACRITICS_RE.sub("", text)
+
+
+def name_key(value: str) -> str:
+    """How a typed name is compared with stored ones: case, spacing, dots, hyphens and Arabic spelling aside."""
+    return re.sub(r"[\s_\-\.]+", "", normalize_arabic(value).casefold())

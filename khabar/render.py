@@ -135,7 +135,9 @@ def print_stats(stats: dict, console: Console | None = None) -> None:
 def print_ingest_summary(summary: dict, console: Console | None = None) -> None:
     c = console or _console
     # soft_wrap: one line per fact, whatever the width (a pipe is 80 columns to rich), so grep finds a path whole
-    c.print(f"ingested in {summary['seconds']:.1f}s: {summary['added']} added, {summary['updated']} updated, "
+    startup = summary.get("startup_seconds")
+    took = f"{summary['seconds']:.1f}s" + (f" (+{startup:.1f}s loading the model)" if startup else "")
+    c.print(f"ingested in {took}: {summary['added']} added, {summary['updated']} updated, "
             f"{summary['unchanged']} unchanged, {summary['removed']} removed, {summary['failed']} skipped; "
             f"{summary['chunks_added']} chunks embedded, {summary.get('chunks_reused', 0)} reused", markup=False,
             soft_wrap=True)

@@ -41,7 +41,9 @@ Ask a question in Arabic or English; answers cite the articles as [n] with verba
 Follow-ups ("and what did Putin say?") use the earlier turns; /clear forgets them.
   /help              this help
   /k N               how many passages to use (1-20; now {k})
-  /source S          only articles from outlet S (/source alone clears it)
+  /source S          only articles from outlet S, by id or name (/source alone clears it)
+  /agency A          only articles from wire agency A, any of its names (/agency alone clears it)
+  /city C            only articles with dateline city C (/city alone clears it)
   /since YYYY-MM-DD  only articles from that date on (/since alone clears it)
   /until YYYY-MM-DD  only articles up to that date (/until alone clears it)
   /sources           outlets in the index and their article counts
@@ -172,7 +174,7 @@ def apply_command(state: ReplState, name: str, arg: str) -> CommandResult:
         try:
             value = _iso_date(arg)
         except ValueError:
-            return CommandResult(state, f"/{name} takes a date as YYYY-MM-DD", error=True)
+            return CommandResult(state, f"/{name} takes a real date as YYYY-MM-DD (got {arg!r})", error=True)
         new_f = replace(f, **{name: value})
         if new_f.since and new_f.until and new_f.since > new_f.until:
             return CommandResult(state, f"since ({new_f.since}) is after until ({new_f.until})", error=True)

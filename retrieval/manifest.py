@@ -209,6 +209,13 @@ class Manifest:
             return [r[0] for r in self._db.execute(
                 f"SELECT DISTINCT {_filter_field(field)} FROM articles WHERE {field} != ''")]
 
+    def top_values(self, field: str, n: int) -> list[str]:
+        """The `n` most common values of a filter field (to suggest when a typed one matches nothing)."""
+        col = _filter_field(field)
+        with self._lock:
+            return [r[0] for r in self._db.execute(
+                f"SELECT {col} FROM articles WHERE {col} != '' GROUP BY {col} ORDER BY COUNT(*) DESC LIMIT ?", (n,))]
+
     def counts(self) -> dict:
         with self._lock:
             articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -9,7 +9,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from corpus.agencies import agency_key, name_key
+from corpus.agencies import agency_key
+from corpus.normalize import name_key
+from corpus.outlets import source_key
 from corpus.models import Article
 from retrieval.errors import BadQuestionError
 from retrieval.models import SMALL_TALK, Answer, Filters, Hit, Turn
@@ -74,19 +76,21 @@ class AnswerService:
         return query, merged
 
     def _resolve_names(self, filters: Filters | None) -> Filters | None:
-        """Source, agency and city as stored: `--source OKAZ` finds "okaz", `--city عمان` finds "عمّان" and
-        `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become tuples)."""
+        """Source, agency and city as stored: `--source OKAZ` or `--source عكاظ` finds "okaz", `--city عمان` finds
+        "عمّان", `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become
+        tuples). A name no article carries is a BadQuestionError naming some that do, not an empty answer."""
         if filters is None:
             return None
         changes = {}
-        for field in ("source", "agency", "city"):
+        for field, key in (("source", source_key), ("agency", agency_key), ("city", name_key)):
             value = getattr(filters, field)
             if not value or not isinstance(value, str):
                 continue
-            key = agency_key if field == "agency" else name_key
             same = sorted(v for v in self.manifest.field_values(field) if key(v) == key(value))
-            if same:
-                changes[field] = same[0] if len(same) == 1 else tuple(same)
+            if not same:
+                known = ", ".join(self.manifest.top_values(field, 8)) or "none"
+                raise BadQuestionError(f"no article has {field} {value.strip()!r} (the most common: {known})")
+            changes[field] = same[0] if len(same) == 1 else tuple(same)
         return replace(filters, **changes) if changes else filters
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-OUTLETS = {  # SaudiNewsNet source ids -> (Arabic, English) display names
-    "aawsat": ("الشرق الأوسط", "Asharq Al-Awsat"),
-    "aleqtisadiya": ("الاقتصادية", "Al-Eqtisadiya"),
-    "aljazirah": ("الجزيرة", "Al-Jazirah"),
-    "almadina": ("المدينة", "Al-Madina"),
-    "alriyadh": ("الرياض", "Al-Riyadh"),
-    "alwatan": ("الوطن", "Al-Watan"),
-    "alweeam": ("الوئام", "Al-Weeam"),
-    "alyaum": ("اليوم", "Al-Yaum"),
-    "arreyadi": ("الرياضي", "Arreyadi"),
-    "arreyadiyah": ("الرياضية", "Arreyadiyah"),
-    "okaz": ("عكاظ", "Okaz"),
-    "sabq": ("سبق", "Sabq"),
-    "was": ("واس", "Saudi Press Agency"),
-    "3alyoum": ("عين اليوم", "Ain Alyoum"),
-}
+from corpus.outlets import OUTLETS
 
 _TEXT = {
     "ar": {
@@ -63,10 +48,18 @@ def source_label(language: str, source: str, agency: str, title: str, date: str)
     elif agency:
         label = agency
     elif title:
-        label = phrase(lang, "quote").format(title.strip()[:80])
+        label = phrase(lang, "quote").format(_clip(title.strip(), 80))
     else:
         label = phrase(lang, "article")
     return phrase(lang, "dated").format(label=label, date=date) if date else label
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between words ("… بطول 12 كيلومترا" must not become "بطول 1")."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut).rstrip(" ,،:;-") + "…"
 
 
 def quoted(language: str, text: str) -> str:

@@ -26,8 +26,17 @@ _ADDRESS = re.compile(r"^(?:(?:يا|there|khabar|bot|all|everyone|خبر|الج�
                       r"everyone|خبر|الجميع))+$")
 
 
+# over normalised text (ى → ي, ة → ه): "thanks for your help", «شكرا جزيلا على المساعدة»
+_FOR_HELP = re.compile(r"\s+(?:علي|ل|for)\s+(?:المساعده|مساعدتك|الرد|ردك|الاجابه|اجابتك|المعلومات|the help|your help|"
+                       r"the answer|your answer|the info|that|this)(?:\s+(?:يا\s+)?\w+)?$|\s+(?:so much|a lot)$")
+
+
 def small_talk(text: str) -> str:
     """GREETING or THANKS when the whole message is one (punctuation, emoji and "يا خبر" aside), else ""."""
     words = re.sub(r"[^\w\s]|_", " ", normalize_arabic(text or "")).lower()  # digits stay: «سلام 2015» is a search
     words = re.sub(r"(.)\1{2,}", r"\1", " ".join(words.split()))  # "hiii", "مرحباااا"
-    return _KIND.get(_ADDRESS.sub("", words).strip(), "")
+    words = _ADDRESS.sub("", words).strip()
+    kind = _KIND.get(words, "")
+    if not kind and (m := _FOR_HELP.search(words)):  # «شكرا جزيلا على المساعدة», "thanks for your help"
+        kind = _KIND.get(words[: m.start()].strip(), "")
+    return kind

@@ -1,8 +1,8 @@
 import subprocess
 import sys
 
-CORPUS_MODULES = ["agencies", "chunking", "clean", "dateline", "dates", "encoding", "errors", "fingerprint", "ids", "loaders",
-                  "normalize", "sentences"]
+CORPUS_MODULES = ["agencies", "chunking", "clean", "dateline", "dates", "encoding", "errors", "fingerprint", "ids",
+                  "loaders", "normalize", "outlets", "places", "sentences"]
 
 
 def test_corpus_imports_no_heavy_frameworks():

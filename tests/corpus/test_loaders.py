@@ -373,3 +373,9 @@ def test_a_byline_in_the_author_field_gives_city_and_agency(tmp_path):
     assert (got["a"].city, got["a"].agency, got["a"].author) == ("لندن", "رويترز", "لندن : رويترز")
     assert (got["b"].city, got["b"].agency) == ("جدة", "")
     assert (got["c"].city, got["c"].agency) == ("القاهرة", "رويترز")
+
+
+def test_a_text_file_without_a_source_takes_the_outlet_its_byline_names(tmp_path):
+    (tmp_path / "story.txt").write_text("سبق- جدة: افتتحت الأمانة طريقا جديدا بطول 12 كيلومترا.", encoding="utf-8")
+    (art,) = [a for a in iter_articles([tmp_path]) if isinstance(a, Article)]
+    assert (art.source, art.city) == ("sabq", "جدة")

