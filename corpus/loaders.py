@@ -82,6 +82,7 @@ DUPLICATE_ID = "duplicate article id"
 
 _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+_NOT_ARTICLES = re.compile(r"(?i)(readme|licen[cs]e|copying|changelog|contributing|notice|authors)(\.[a-z]{1,4})?$")
 
 
 def iter_articles(
@@ -149,6 +150,9 @@ class _Loader:
             return
         for name in names:
             if name.startswith(".") or name == "__MACOSX":
+                continue
+            if _NOT_ARTICLES.match(name):  # a dataset's own README or LICENSE is not news (named files still load)
+                log.info("not an article, skipped: %s", path / name)
                 continue
             yield from self.load_path(path / name)
 

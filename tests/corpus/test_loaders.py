@@ -379,3 +379,13 @@ def test_a_text_file_without_a_source_takes_the_outlet_its_byline_names(tmp_path
     (tmp_path / "story.txt").write_text("سبق- جدة: افتتحت الأمانة طريقا جديدا بطول 12 كيلومترا.", encoding="utf-8")
     (art,) = [a for a in iter_articles([tmp_path]) if isinstance(a, Article)]
     assert (art.source, art.city) == ("sabq", "جدة")
+
+
+def test_a_folders_readme_and_license_are_not_articles(tmp_path):
+    """SaudiNewsNet's folder carries a README.md; as an English "article" it topped English questions."""
+    (tmp_path / "README.md").write_text("# Saudi Newspapers Corpus\nThis dataset contains articles.", encoding="utf-8")
+    (tmp_path / "LICENSE").write_text("CC BY-NC-SA 4.0", encoding="utf-8")
+    (tmp_path / "readme-first-story.txt").write_text("الرياض - واس: خبر عن الطقس اليوم.", encoding="utf-8")
+    got = [a for a in iter_articles([tmp_path])]
+    assert [a.article_id for a in got if isinstance(a, Article)] == ["readme-first-story"] and len(got) == 1
+    assert [a.article_id for a in iter_articles([tmp_path / "README.md"])] == ["README"]  # named: loaded
