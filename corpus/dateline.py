@@ -3,6 +3,7 @@ bylines Arabic outlets open their own stories with, such as `عبدالله ال
 
 from __future__ import annotations
 
+import html
 import re
 
 from corpus.agencies import AGENCY_NAMES
@@ -188,11 +189,23 @@ def _plausible_agency(agency: str) -> bool:
 # -- a record's byline field ------------------------------------------------------------------------------------
 # SaudiNewsNet's `author` and many CMS exports hold the byline apart from the text: `لندن: رنيم حنوش`,
 # `حسين هزازي (جدة)`, `واس - الرياض`, `جنيف : (رويترز)`, `بريدة - عبدالرحمن التويجري:`, `علي ضباح ـ الحد الجنوبي`.
-# ...where an outlet may be named like its city (`المدينة - جدة`), and sections and credits stand beside places
-_FIELD_OUTLETS = {normalize_arabic(o) for o in (*_OUTLETS, "الجزيرة", "الوطن", "اليوم", "الرياضي", "الحياة",
-                                                  "المدينة", "الرياض الإلكتروني", "الشرق الأوسط أونلاين")}
+# There an outlet may be named like its city (`المدينة - جدة`; but `الرياض` stays a place) or be a channel (`الوئام - bbc`), and sections and
+# credits stand where places do (`(خاص)`, `(زائر)`, `قراءة`).
+_FIELD_OUTLETS = {normalize_arabic(o) for o in (
+    *_OUTLETS, "الجزيرة", "الوطن", "اليوم", "الرياضي", "المدينة", "الرياض الإلكتروني", "الشرق الأوسط أونلاين", "الحياة",
+    "العربية", "الجزيرة نت", "سكاي", "سكاي نيوز", "روسيا اليوم", "rt", "sky", "bbc", "cnn", "dw")}
 _FIELD_NOT_PLACE = _NOT_PLACE_KEYS | {normalize_arabic(w) for w in (
-    "المحليات", "العواصم", "هاتفيا", "حاوره", "حاورته", "حوار", "كتب", "كتبت", "رصد", "عرض")}
+    "المحليات", "المناطق", "العواصم", "هاتفيا", "حاوره", "حاورته", "حوار", "كتب", "كتبت", "بقلم", "رصد", "عرض",
+    "زائر", "قراءة", "شعر", "نص", "فن", "تحليل", "استطلاع", "رأي", "أدار", "كتابة", "فريق")}
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _field_place(name: str) -> bool:
+    """Could this byline segment be a place at all (not a credit, section, outlet, month or stray mark)?"""
+    key = normalize_arabic(name)
+    return (bool(re.search(r"[^\W\d_]{2}", name)) and key not in _FIELD_OUTLETS
+            and key.split()[0] not in _FIELD_NOT_PLACE and month_number(name) is None
+            and len(name.split()) <= 3 and not any(c.isdigit() for c in name))
 
 
 def parse_byline_field(field: str) -> Dateline | None:
@@ -201,24 +214,23 @@ def parse_byline_field(field: str) -> Dateline | None:
     or outlet) or, failing that, by the gazetteer of `corpus.places`."""
     from corpus.places import is_place
 
-    text = field.replace("&nbsp;", " ").replace("\xa0", " ").split("|", 1)[0].strip()
+    text = _INVISIBLE.sub("", html.unescape(field)).replace("\xa0", " ").split("|", 1)[0].strip()
     if not text or len(text) > 120:
         return None
     items: list[tuple[str, bool, str]] = []  # (text, in parentheses, the separator after it)
     for m in re.finditer(r"\(([^()\n]{1,40})\)|[^()\-–—:،,\n]+", text):
         in_parens = m.group(1) is not None
-        seg = (m.group(1) if in_parens else m.group(0)).strip(" \t«»{}\"'.")
+        seg = (m.group(1) if in_parens else m.group(0)).strip(" \t«»{}\"'.*")
         if in_parens:
             seg = re.split(r"\s*[،,]\s*", seg)[0]  # `واس (بيشة، الجوف)`: the first place
         after = text[m.end():].lstrip(" \t")[:1]
-        for piece in re.split(r"\s+ـ+\s+|ـ{2,}", seg):  # `علي ضباح ـ الحد الجنوبي`
-            if piece.strip(" ـ"):
-                items.append((piece.strip(" ـ"), in_parens, after))
+        pieces = [p.strip(" ـ") for p in re.split(r"\s+ـ+\s+|ـ{2,}", seg) if p.strip(" ـ")]  # `علي ضباح ـ الحد الجنوبي`
+        items.extend((p, in_parens, after if i == len(pieces) - 1 else "ـ") for i, p in enumerate(pieces))
     agency = next((s for s, _, _ in items if _KNOWN_RE.fullmatch(s)), "")
-    rest = [(s, paren, after) for s, paren, after in items if not _KNOWN_RE.fullmatch(s)]
-    rest = [(s, paren, after) for s, paren, after in rest
-            if normalize_arabic(s) not in _FIELD_OUTLETS and normalize_arabic(s.split()[0]) not in _FIELD_NOT_PLACE]
-    places = [(s, paren, after) for s, paren, after in rest if len(s.split()) <= 3 and not any(c.isdigit() for c in s)]
+    rest = [(s, paren, after) for s, paren, after in items
+            if not _KNOWN_RE.fullmatch(s) and normalize_arabic(s) not in _FIELD_OUTLETS
+            and normalize_arabic(s.split()[0]) not in _FIELD_NOT_PLACE]
+    places = [(s, paren, after) for s, paren, after in rest if _field_place(s)]
     city = ""
     if items and len(items) >= 2 and items[1][1] and not items[0][1]:
         first, (inner, _, after) = items[0][0], items[1]
@@ -226,13 +238,13 @@ def parse_byline_field(field: str) -> Dateline | None:
             city = first  # `عرعر (شمال السعودية): «الشرق الأوسط»`: the place, then its region
         elif not _KNOWN_RE.fullmatch(inner):
             city = inner  # `حسين هزازي (جدة)`, `واس (جدة)`: a reporter or agency, then the place
-    if not city and places and items[0][2] == ":" and places[0][0] == items[0][0]:
-        city = places[0][0]  # `لندن: رنيم حنوش`, `بغداد: علاء حسن`
+    if not city and places and len(items) >= 2 and items[0][2] == ":" and places[0][0] == items[0][0]:
+        city = places[0][0]  # `لندن: رنيم حنوش`, `بغداد: علاء حسن` (not a lone `خالد العبيوي :`)
     if not city:
         city = next((s for s, _, _ in places if is_place(s)), "")
     if not city and len(places) == 1 and len(rest) == 1 and len(items) > 1 and len(places[0][0].split()) == 1:
         city = places[0][0]  # `واس - السيح`, `سبق- تيماء:`: one word beside an agency or outlet (not a reporter's name)
-    if city and (normalize_arabic(city) in _FIELD_OUTLETS or len(city.split()) > 3 or _KNOWN_RE.fullmatch(city)):
+    if city and (not _field_place(city) or _KNOWN_RE.fullmatch(city)):
         city = ""
     if not city and not agency:
         return None

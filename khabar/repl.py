@@ -202,6 +202,8 @@ def friendly_error(exc: Exception, language: str) -> str:
     """One line for the user, in the question's language."""
     msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if language == "ar":
+        if getattr(exc, "ar", ""):  # the service phrased it in Arabic itself (a filter naming nothing indexed)
+            return exc.ar
         if isinstance(exc, BadQuestionError):
             for pattern, repl in _AR_ERRORS:
                 if pattern.fullmatch(msg):

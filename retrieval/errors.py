@@ -14,7 +14,14 @@ class IndexCorruptError(KhabarError):
 
 
 class BadQuestionError(KhabarError):
-    """The question is empty, too long or has no searchable content."""
+    """The question is empty, too long or has no searchable content, or a filter names nothing indexed.
+
+    `ar` carries the same message in Arabic where the front ends cannot phrase it themselves.
+    """
+
+    def __init__(self, message: str, *, ar: str = "") -> None:
+        super().__init__(message)
+        self.ar = ar
 
 
 class ArticleNotFoundError(KhabarError):

@@ -89,7 +89,9 @@ class AnswerService:
             same = sorted(v for v in self.manifest.field_values(field) if key(v) == key(value))
             if not same:
                 known = ", ".join(self.manifest.top_values(field, 8)) or "none"
-                raise BadQuestionError(f"no article has {field} {value.strip()!r} (the most common: {known})")
+                where = {"source": "من المصدر", "agency": "من الوكالة", "city": "من المدينة"}[field]
+                raise BadQuestionError(f"no article has {field} {value.strip()!r} (the most common: {known})",
+                                       ar=f"لا توجد مقالات {where} «{value.strip()}» (الأكثر شيوعًا: {known})")
             changes[field] = same[0] if len(same) == 1 else tuple(same)
         return replace(filters, **changes) if changes else filters
 

@@ -69,6 +69,8 @@ def where_clause(filters: Filters | None, script: str | None = None) -> dict | N
     if window and filters.undated:  # undated chunks carry date_int 0
         within = window[0] if len(window) == 1 else {"$and": window}
         window = [{"$or": [within, {"date_int": 0}]}]
+    elif filters.until and not filters.since:  # 0 <= until: an explicit --until alone must not pass undated chunks
+        window.append({"date_int": {"$gt": 0}})
     parts.extend(window)
     return parts[0] if len(parts) == 1 else {"$and": parts}
 

@@ -28,7 +28,7 @@ _ADDRESS = re.compile(r"^(?:(?:يا|there|khabar|bot|all|everyone|خبر|الج�
 
 # over normalised text (ى → ي, ة → ه): "thanks for your help", «شكرا جزيلا على المساعدة»
 _FOR_HELP = re.compile(r"\s+(?:علي|ل|for)\s+(?:المساعده|مساعدتك|الرد|ردك|الاجابه|اجابتك|المعلومات|the help|your help|"
-                       r"the answer|your answer|the info|that|this)(?:\s+(?:يا\s+)?\w+)?$|\s+(?:so much|a lot)$")
+                       r"the answer|your answer|the info|that|this)$|\s+(?:so much|a lot)$")
 
 
 def small_talk(text: str) -> str:

@@ -55,3 +55,10 @@ async def test_a_greeting_gets_a_hint_in_place_not_a_quoted_passage(discord_env,
     sent = await env.slash("ask", question="thanks!")
     follow = [s for s in sent[1:] if s.method == "POST"]
     assert "You're welcome" in follow[-1].body["content"] and not follow[-1].body.get("components")
+
+
+async def test_an_unknown_source_is_refused_in_the_askers_language(discord_env, real_service):
+    env = await discord_env(real_service)
+    sent = await env.slash("ask", question=QUESTION_AR, source="no-such-paper")
+    text = " ".join(str(s.body) for s in sent)
+    assert "لا توجد مقالات من المصدر «no-such-paper»" in text and "شينخوا" not in text

@@ -135,6 +135,10 @@ def test_no_place_keeps_the_rest_of_the_dateline(text, city, date, agency):
         ("المدينة - جدة", "جدة", ""),  # the outlet Al-Madina, then the place
         ("لندن - الرياضية | Tuesday, 11 August 2015 - 16:1", "لندن", ""),
         ("عبدالله البرقاوي- سبق- الرياض:", "الرياض", ""),
+        ("الرياض : (د ب ا)", "الرياض", "د ب ا"),  # dpa with a bare alef
+        ("خالد السويلمي ـ سبق ـ عرعر:", "عرعر", ""),  # tatweel dashes: the reporter is not the place
+        ("سبق &ndash; أبها:", "أبها", ""),  # HTML entities
+        ("\u200fواس - جدة\u200f", "جدة", "واس"),  # bidi marks stay out of stored values
     ],
 )
 def test_byline_fields(field, city, agency):
@@ -143,7 +147,8 @@ def test_byline_fields(field, city, agency):
 
 
 @pytest.mark.parametrize("field", ["إبراهيم بن محمد المهيلب", "الجزيرة - أحمد القرني:", "Tuesday, 02 June 2015 - 21:42 pm",
-                                   "حاوره :نصير المغامسي", "", "محمد شنوان العنزي"])
+                                   "حاوره :نصير المغامسي", "", "محمد شنوان العنزي", "Khalid Zaid (زائر)", "عكاظ (خاص)",
+                                   "خالد العبيوي :", "الوئام - bbc", "سعيد الغامدي - أمل", "قراءة - يوليو"])
 def test_byline_fields_naming_no_place(field):
     assert parse_byline_field(field) is None
 

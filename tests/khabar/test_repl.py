@@ -256,6 +256,9 @@ def test_language_and_friendly_errors():
     msg = friendly_error(BadQuestionError("the question is too long (1200 characters; the limit is 1000)"), "ar")
     assert "1200" in msg and "1000" in msg and "طويل" in msg
     assert friendly_error(BadQuestionError("the question is empty"), "en") == "The question is empty."
+    unknown = BadQuestionError("no article has source 'x' (the most common: okaz)", ar="لا توجد مقالات من المصدر «x»")
+    assert friendly_error(unknown, "ar") == "لا توجد مقالات من المصدر «x»"
+    assert friendly_error(unknown, "en").startswith("No article has source 'x'")
     assert friendly_error(KhabarError("index is corrupt\nrun doctor"), "en") == "Index is corrupt."
     assert friendly_error(KhabarError("index is corrupt"), "ar") == "تعذّرت الإجابة: index is corrupt"
     assert friendly_error(RuntimeError("boom"), "en") == "Unexpected error: boom"

@@ -166,3 +166,16 @@ def test_record_scripts_relabels_chunks_labelled_by_an_older_rule(tmp_path, fake
     assert st.record_scripts() == 1
     assert {cid: m["script"] for cid, m, _ in st.get_chunks()} == {"a::0": "arabic", "b::0": "latin"}
     assert st.script_labels == 2 and st.record_scripts() == 0
+
+
+def test_an_explicit_until_leaves_undated_chunks_out(tmp_path, fake_embedder):
+    """Undated chunks carry date_int 0, which is <= any --until; only a window read from a question lets them in."""
+    st = ChromaStore(make_client(home=tmp_path), collection="undated", embedding_model=fake_embedder.name,
+                     dimension=fake_embedder.dimension)
+    rows = [_article("dated", "okaz", "2015-07-21", "النفط في السعودية"), _article("undated", "okaz", "", "النفط في الخليج")]
+    items = [(a, c) for a, cs in rows for c in cs]
+    st.upsert_many(items, fake_embedder.embed_passages([c.text for _, c in items]))
+    q = fake_embedder.embed_queries(["النفط"])[0]
+    assert [h.article_id for h in st.query(q, k=5, filters=Filters(until="2015-12-31"))] == ["dated"]
+    assert {h.article_id for h in st.query(q, k=5, filters=Filters(until="2015-12-31", undated=True))} == {
+        "dated", "undated"}
