@@ -9,7 +9,7 @@ import re
 from corpus.agencies import AGENCY_NAMES
 from corpus.dates import MONTH_TOKEN, iso_date, month_number, to_int
 from corpus.models import Dateline
-from corpus.normalize import normalize_arabic
+from corpus.normalize import normalize_arabic, strip_invisible
 
 _HEAD_CHARS = 300  # a dateline lives at the very start; never scan a whole article
 
@@ -189,15 +189,14 @@ def _plausible_agency(agency: str) -> bool:
 # -- a record's byline field ------------------------------------------------------------------------------------
 # SaudiNewsNet's `author` and many CMS exports hold the byline apart from the text: `لندن: رنيم حنوش`,
 # `حسين هزازي (جدة)`, `واس - الرياض`, `جنيف : (رويترز)`, `بريدة - عبدالرحمن التويجري:`, `علي ضباح ـ الحد الجنوبي`.
-# There an outlet may be named like its city (`المدينة - جدة`; but `الرياض` stays a place) or be a channel (`الوئام - bbc`), and sections and
-# credits stand where places do (`(خاص)`, `(زائر)`, `قراءة`).
+# There an outlet may be named like its city (`المدينة - جدة`; but `الرياض` stays a place) or be a channel
+# (`الوئام - bbc`), and sections and credits stand where places do (`(خاص)`, `(زائر)`, `قراءة`).
 _FIELD_OUTLETS = {normalize_arabic(o) for o in (
     *_OUTLETS, "الجزيرة", "الوطن", "اليوم", "الرياضي", "المدينة", "الرياض الإلكتروني", "الشرق الأوسط أونلاين", "الحياة",
     "العربية", "الجزيرة نت", "سكاي", "سكاي نيوز", "روسيا اليوم", "rt", "sky", "bbc", "cnn", "dw")}
 _FIELD_NOT_PLACE = _NOT_PLACE_KEYS | {normalize_arabic(w) for w in (
     "المحليات", "المناطق", "العواصم", "هاتفيا", "حاوره", "حاورته", "حوار", "كتب", "كتبت", "بقلم", "رصد", "عرض",
     "زائر", "قراءة", "شعر", "نص", "فن", "تحليل", "استطلاع", "رأي", "أدار", "كتابة", "فريق")}
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _field_place(name: str) -> bool:
@@ -214,7 +213,7 @@ def parse_byline_field(field: str) -> Dateline | None:
     or outlet) or, failing that, by the gazetteer of `corpus.places`."""
     from corpus.places import is_place
 
-    text = _INVISIBLE.sub("", html.unescape(field)).replace("\xa0", " ").split("|", 1)[0].strip()
+    text = strip_invisible(html.unescape(field)).replace("\xa0", " ").split("|", 1)[0].strip()
     if not text or len(text) > 120:
         return None
     items: list[tuple[str, bool, str]] = []  # (text, in parentheses, the separator after it)
@@ -232,7 +231,7 @@ def parse_byline_field(field: str) -> Dateline | None:
             and normalize_arabic(s.split()[0]) not in _FIELD_NOT_PLACE]
     places = [(s, paren, after) for s, paren, after in rest if _field_place(s)]
     city = ""
-    if items and len(items) >= 2 and items[1][1] and not items[0][1]:
+    if len(items) >= 2 and items[1][1] and not items[0][1]:
         first, (inner, _, after) = items[0][0], items[1]
         if after in (":", "-", "–", "—") and not _KNOWN_RE.fullmatch(first):
             city = first  # `عرعر (شمال السعودية): «الشرق الأوسط»`: the place, then its region

@@ -355,7 +355,7 @@ class _Loader:
             article_id=article_id,
             text=text,
             title=title,
-            source=fields["source"].strip() or outlet_id((dateline.extra.get("outlet", "") if dateline else "")),
+            source=fields["source"].strip() or outlet_id(dateline.extra.get("outlet", "") if dateline else ""),
             agency=agency.strip(),
             city=city.strip(),
             date=date,
