@@ -375,6 +375,8 @@ def format_answer(answer: Answer, *, lang: str | None = None, question_echo: boo
         parts.append(f"**{escape(answer.text.strip()) or t('abstain', lang)}**")
     elif answer.text.strip():
         parts.append(escape(answer.text.strip()))
+    # caveats the CLI shows too (a date window read from the question, a citation the LLM made up and we dropped)
+    parts.extend(f"_⚠ {truncate(escape(w), 300)}_" for w in answer.warnings[:3])  # italics survive the RTL marks
     content = "\n".join(parts)
     if answer.citations:
         embeds = citation_embeds(answer.citations, t("sources_title", lang), lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bidi import get_display
 from hypothesis import given, settings
@@ -199,3 +200,12 @@ def test_direction_marks_never_cut_an_arabic_citation_s_link_or_an_answer_s_mark
     assert all(len(m.content) <= MESSAGE_LIMIT for m in messages)
     sent = "".join(m.content for m in messages)
     assert all(f"[{i}]" in sent for i in range(1, 61))
+
+
+def test_an_answers_warnings_are_shown_under_it():
+    """A date read from the question narrowed the search: the Discord user is told, as the CLI user is."""
+    note = "بحثتُ في المقالات المؤرخة من 2015-07-01 إلى 2015-07-31 (بحسب التاريخ في السؤال) وفي المقالات غير المؤرخة."
+    answer = Answer(question="ماذا حدث في يوليو 2015؟", language="ar", text="لم أجد.", abstained=True, warnings=(note,))
+    content = format_answer(answer).messages[0].content
+    assert f"_⚠ {note}_" in re.sub("[\u200e\u200f]", "", content) and content.index("لم أجد") < content.index("⚠")
+    assert "⚠" not in format_answer(replace(answer, warnings=())).messages[0].content
