@@ -10,6 +10,7 @@ from corpus.agencies import AGENCY_NAMES
 from corpus.dates import MONTH_TOKEN, iso_date, month_number, to_int
 from corpus.models import Dateline
 from corpus.normalize import normalize_arabic, strip_invisible
+from corpus.outlets import OUTLETS
 
 _HEAD_CHARS = 300  # a dateline lives at the very start; never scan a whole article
 
@@ -189,11 +190,12 @@ def _plausible_agency(agency: str) -> bool:
 # -- a record's byline field ------------------------------------------------------------------------------------
 # SaudiNewsNet's `author` and many CMS exports hold the byline apart from the text: `لندن: رنيم حنوش`,
 # `حسين هزازي (جدة)`, `واس - الرياض`, `جنيف : (رويترز)`, `بريدة - عبدالرحمن التويجري:`, `علي ضباح ـ الحد الجنوبي`.
-# There an outlet may be named like its city (`المدينة - جدة`; but `الرياض` stays a place) or be a channel
-# (`الوئام - bbc`), and sections and credits stand where places do (`(خاص)`, `(زائر)`, `قراءة`).
+# There an outlet may be named like its city (`المدينة - جدة`; but `الرياض` stays a place, and واس is an agency)
+# or be a channel (`الوئام - bbc`), and sections and credits stand where places do (`(خاص)`, `(زائر)`, `قراءة`).
 _FIELD_OUTLETS = {normalize_arabic(o) for o in (
-    *_OUTLETS, "الجزيرة", "الوطن", "اليوم", "الرياضي", "المدينة", "الرياض الإلكتروني", "الشرق الأوسط أونلاين", "الحياة",
-    "العربية", "الجزيرة نت", "سكاي", "سكاي نيوز", "روسيا اليوم", "rt", "sky", "bbc", "cnn", "dw")}
+    *_OUTLETS, *(names[0] for sid, names in OUTLETS.items() if sid not in ("alriyadh", "was")),
+    "الرياض الإلكتروني", "الشرق الأوسط أونلاين", "الحياة", "العربية", "الجزيرة نت", "سكاي", "سكاي نيوز", "روسيا اليوم",
+    "rt", "sky", "bbc", "cnn", "dw")}
 _FIELD_NOT_PLACE = _NOT_PLACE_KEYS | {normalize_arabic(w) for w in (
     "المحليات", "المناطق", "العواصم", "هاتفيا", "حاوره", "حاورته", "حوار", "كتب", "كتبت", "بقلم", "رصد", "عرض",
     "زائر", "قراءة", "شعر", "نص", "فن", "تحليل", "استطلاع", "رأي", "أدار", "كتابة", "فريق")}
