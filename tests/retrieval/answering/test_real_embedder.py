@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from retrieval.answering import compose_extractive
@@ -11,21 +9,15 @@ from retrieval.answering import compose_extractive
 from .pool import make_pool, saudinewsnet_articles
 from .test_extractive import assert_well_formed
 
-READY = Path("/work/notes/embeddings-ready.txt")
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_pool(seed, shared_dir):
-    try:
-        from khabar.settings import get_settings
-        from retrieval.embeddings import load_embedder
-    except ImportError as exc:  # pragma: no cover - embeddings package missing
-        pytest.skip(f"retrieval.embeddings unavailable: {exc}")
-    if not READY.exists():
-        pytest.skip("real embedder not marked ready")
-    embedder = load_embedder(model_dir=get_settings().khabar_model_dir, backend="auto")
+def real_pool(seed, shared_dir, tmp_path_factory):
+    from khabar.app import load_embedder_from
+    from khabar.settings import get_settings
+
+    embedder = load_embedder_from(get_settings(khabar_home=tmp_path_factory.mktemp("khabar-home")))
     return make_pool([seed, *saudinewsnet_articles(shared_dir, "2015-07-23", limit=60)], embedder)
 
 
