@@ -114,9 +114,8 @@ class Responder:
         lang = ticket.language
         if isinstance(exc, BadQuestionError):
             log.info("bad question from user %s: %s", ticket.user_id, exc)
-            if lang == "ar" and exc.ar:  # the service's own Arabic (a source or city nothing carries)
-                return Outcome(refusal("bad_question_ar", lang, reason=exc.ar), refused="bad_question")
-            return Outcome(refusal("bad_question", lang, reason=str(exc)), refused="bad_question")
+            reason = exc.ar if lang == "ar" and exc.ar else str(exc)  # the service says it in both languages
+            return Outcome(refusal("bad_question", lang, reason=reason), refused="bad_question")
         if isinstance(exc, KhabarError):
             log.error("service not ready: %s: %s", type(exc).__name__, exc)
             return Outcome(refusal("not_ready", lang, kind=type(exc).__name__), refused="not_ready")

@@ -15,9 +15,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "bad_question": {
         "en": "I can't search for that: {reason}",
-        "ar": "لا أستطيع البحث عن ذلك: السؤال فارغ أو طويل جدًا أو لا يحتوي على كلمات يمكن البحث عنها.",
+        "ar": "لا أستطيع البحث عن ذلك: {reason}",
     },
-    "bad_question_ar": {"en": "{reason}", "ar": "لا أستطيع البحث عن ذلك: {reason}"},
     "cooldown": {
         "en": "You're asking a bit fast — please wait {s} s and try again.",
         "ar": "أنت تسأل بسرعة — انتظر {s} ثانية ثم حاول مرة أخرى.",

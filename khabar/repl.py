@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from khabar.render import Shape, print_answer, print_hits, print_sources
-from retrieval.errors import BadQuestionError, KhabarError
+from retrieval.errors import KhabarError
 from retrieval.models import SMALL_TALK, Filters, Turn
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,6 @@ Follow-ups ("and what did Putin say?") use the earlier turns; /clear forgets the
   /clear             forget the conversation (follow-ups start afresh)
   /quit, /exit       leave (Ctrl-D too); Ctrl-C cancels the current input or question
 A line ending with \\ continues on the next line; a pasted block of lines is one question."""
-
-_AR_ERRORS = (
-    (re.compile(r"the question is empty"), "السؤال فارغ."),
-    (re.compile(r"the question is too long \((\d+) characters; the limit is (\d+)\)"),
-     r"السؤال طويل جداً (\1 حرفاً؛ الحد الأقصى \2)."),
-    (re.compile(r"the question has no words to search for"), "لا يحتوي السؤال على كلمات يمكن البحث عنها."),
-)
-
 
 @dataclass(frozen=True)
 class ReplState:
@@ -202,12 +194,8 @@ def friendly_error(exc: Exception, language: str) -> str:
     """One line for the user, in the question's language."""
     msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if language == "ar":
-        if getattr(exc, "ar", ""):  # the service phrased it in Arabic itself (a filter naming nothing indexed)
+        if getattr(exc, "ar", ""):  # the service says it in Arabic itself (every BadQuestionError)
             return exc.ar
-        if isinstance(exc, BadQuestionError):
-            for pattern, repl in _AR_ERRORS:
-                if pattern.fullmatch(msg):
-                    return pattern.sub(repl, msg)
         if isinstance(exc, KhabarError):
             return f"تعذّرت الإجابة: {msg}"
         return f"حدث خطأ غير متوقع: {msg}"

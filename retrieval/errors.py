@@ -16,7 +16,8 @@ class IndexCorruptError(KhabarError):
 class BadQuestionError(KhabarError):
     """The question is empty, too long or has no searchable content, or a filter names nothing indexed.
 
-    `ar` carries the same message in Arabic where the front ends cannot phrase it themselves.
+    `ar` carries the same message in Arabic: every raise site says it in both languages, and each front end
+    shows the one of the question.
     """
 
     def __init__(self, message: str, *, ar: str = "") -> None:

@@ -24,15 +24,17 @@ _SEARCHABLE = re.compile(r"[\w]", re.UNICODE)
 def clean_question(text: str, *, max_chars: int) -> str:
     """Drop control, zero-width and bidi-override characters; refuse empty or oversized questions."""
     if text is None:
-        raise BadQuestionError("the question is empty")
+        raise BadQuestionError("the question is empty", ar="السؤال فارغ.")
     kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
     kept = " ".join(kept.split())
     if not kept:
-        raise BadQuestionError("the question is empty")
+        raise BadQuestionError("the question is empty", ar="السؤال فارغ.")
     if len(kept) > max_chars:
-        raise BadQuestionError(f"the question is too long ({len(kept)} characters; the limit is {max_chars})")
+        raise BadQuestionError(f"the question is too long ({len(kept)} characters; the limit is {max_chars})",
+                               ar=f"السؤال طويل جداً ({len(kept)} حرفاً؛ الحد الأقصى {max_chars}).")
     if not _SEARCHABLE.search(kept):
-        raise BadQuestionError("the question has no words to search for")
+        raise BadQuestionError("the question has no words to search for",
+                               ar="لا يحتوي السؤال على كلمات يمكن البحث عنها.")
     return kept
 
 
@@ -150,5 +152,6 @@ class AnswerService:
                 *, prune: bool = False) -> dict:
         targets = list(paths or self.corpus_paths)
         if not targets:
-            raise BadQuestionError("no corpus path is configured (set KHABAR_CORPUS_PATH)")
+            raise BadQuestionError("no corpus path is configured (set KHABAR_CORPUS_PATH)",
+                                   ar="لم يُضبط مسار المقالات (KHABAR_CORPUS_PATH).")
         return self.indexer.ingest(targets, prune=prune, progress=progress).to_dict()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from corpus.models import Article
 from retrieval.errors import ArticleNotFoundError, BadQuestionError
+from retrieval.service import clean_question
 from retrieval.models import Answer, Citation, Filters, Hit, Passage, Turn
 
 _SENTENCE = re.compile(r"[^.!?؟]+[.!?؟]?")
@@ -61,7 +62,8 @@ class FakeAnswerService:
         if self.delay:
             time.sleep(self.delay)
         if not _words(question):
-            raise BadQuestionError("the question has no searchable words")
+            clean_question(question, max_chars=1000)  # the real refusal, with its Arabic
+            raise BadQuestionError("the question has no searchable words", ar="لا يحتوي السؤال على كلمات يمكن البحث عنها.")
         language = "ar" if len(_ARABIC.findall(question)) >= len(re.findall(r"[A-Za-z]", question)) else "en"
         q = _words(question) | {w for t in history for w in _words(t.question)}
         scored = sorted(

@@ -329,7 +329,7 @@ async def test_service_failure_is_short_and_logged(discord_env, fake_service, ca
     [
         ("", False, "Please include a question"),
         ("x" * 10_000, False, "too long"),
-        ("؟؟!!! 🎉🎉 ...", True, "لا أستطيع البحث"),  # Arabic punctuation: answered in Arabic
+        ("؟؟!!! 🎉🎉 ...", True, "لا أستطيع البحث عن ذلك: لا يحتوي السؤال على كلمات"),  # answered in Arabic
         ("!!! 🎉🎉 ...", True, "can't search"),
         ("\u202e\u2066ما\x00 قال\u200b شي\x07 عن بوتين؟\u2069", True, None),
         ("/ask question: @everyone <@&1> ```x``` what did Xi say", True, None),

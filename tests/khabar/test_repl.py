@@ -25,6 +25,7 @@ from khabar.repl import (
 )
 from retrieval.errors import BadQuestionError, KhabarError
 from retrieval.models import SMALL_TALK, Answer, Citation, Filters, Turn
+from retrieval.service import clean_question
 from tests.conftest import default_sigint
 from tests.khabar.conftest import REPO, SEED_ID
 
@@ -252,10 +253,16 @@ def test_language_and_friendly_errors():
     assert language_of("؟؟") == "ar"
     assert language_of("what?") == "en"
     assert language_of("123", default="ar") == "ar"
-    assert friendly_error(BadQuestionError("the question is empty"), "ar") == "السؤال فارغ."
-    msg = friendly_error(BadQuestionError("the question is too long (1200 characters; the limit is 1000)"), "ar")
+    def refused(text):
+        with pytest.raises(BadQuestionError) as err:
+            clean_question(text, max_chars=1000)
+        return err.value
+
+    assert friendly_error(refused("  "), "ar") == "السؤال فارغ."  # the service's own Arabic, from where it raises
+    msg = friendly_error(refused("س" * 1200), "ar")
     assert "1200" in msg and "1000" in msg and "طويل" in msg
-    assert friendly_error(BadQuestionError("the question is empty"), "en") == "The question is empty."
+    assert friendly_error(refused("؟!"), "ar") == "لا يحتوي السؤال على كلمات يمكن البحث عنها."
+    assert friendly_error(refused("  "), "en") == "The question is empty."
     unknown = BadQuestionError("no article has source 'x' (the most common: okaz)", ar="لا توجد مقالات من المصدر «x»")
     assert friendly_error(unknown, "ar") == "لا توجد مقالات من المصدر «x»"
     assert friendly_error(unknown, "en").startswith("No article has source 'x'")
