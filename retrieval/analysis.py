@@ -115,11 +115,15 @@ def arabic_words(text: str) -> list[str]:
     return list(dict.fromkeys(tok for term, tok in arabic_term_words(text)))
 
 
-def latin_words(text: str) -> list[str]:
-    """Distinct lower-cased Latin-script words and numbers of `text` (English stopwords dropped), in order."""
-    words = (w.lower() for w in _TOKEN.findall(unicodedata.normalize("NFKC", text))
+def latin_words(text: str, *, cased: bool = False) -> list[str]:
+    """Distinct lower-cased Latin-script words and numbers of `text` (English stopwords dropped), in order;
+    `cased`: each as first written instead."""
+    words = (w for w in _TOKEN.findall(unicodedata.normalize("NFKC", text))
              if _LATIN.search(w) or w.isascii() and w.isdigit())
-    return list(dict.fromkeys(w for w in words if len(w) > 1 and w not in EN_STOP))
+    kept: dict[str, str] = {}
+    for w in words:
+        kept.setdefault(w.lower(), w)
+    return [(w if cased else low) for low, w in kept.items() if len(low) > 1 and low not in EN_STOP]
 
 
 def _tokens(text: str) -> list[str]:

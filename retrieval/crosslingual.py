@@ -173,20 +173,25 @@ class CrossLingualTerms:
                 self._script_rows[script] = cached
             return cached[1], cached[2], cached[3]
 
-    def translate(self, words: Sequence[str], embed_words: EmbedWords, *, into: str = "arabic") -> dict[str, float]:
+    def translate(self, words: Sequence[str | Sequence[str]], embed_words: EmbedWords, *,
+                  into: str = "arabic") -> dict[str, float]:
         """Weighted index terms in the script `into` for `words` of the other language ({} without vectors).
 
         Each word takes its `neighbours` nearest terms, weighted exp((cos - best cos) / temperature), so a
-        word with one clear translation keeps it and a vague word spreads thin.
+        word with one clear translation keeps it and a vague word spreads thin. A word may come as several
+        spellings ("yemen", "Yemen"); the one whose nearest term is closest speaks for it.
         """
         mat, terms, ignore = self._rows_in(into)
         out: dict[str, float] = {}
         usable = mat.shape[0] - (int(ignore.sum()) if ignore is not None else 0)  # `terms` may grow meanwhile
         if not words or mat.size == 0 or usable == 0:
             return out
-        sims = np.asarray(embed_words(list(words)), dtype=np.float32) @ mat.T
+        groups = [(w,) if isinstance(w, str) else tuple(w) for w in words]
+        sims = np.asarray(embed_words([f for g in groups for f in g]), dtype=np.float32) @ mat.T
         if ignore is not None:
             sims[:, ignore] = -np.inf
+        ends = np.cumsum([len(g) for g in groups])
+        sims = np.stack([block[int(np.argmax(block.max(axis=1)))] for block in np.split(sims, ends[:-1])])
         m = min(self.neighbours, usable)
         for row in sims:
             best = np.argpartition(-row, m - 1)[:m]

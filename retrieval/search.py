@@ -261,6 +261,10 @@ class Searcher:
         else:
             words = [w for w in latin_words(query)
                      if not w.isdigit() and (t := analyze(w)) and (into or t[0] not in vocab)]
+            # each word lower-cased and as written, the closer-matching spelling used: e5 is cased, and "Yemen"
+            # finds «اليمن» where "yemen" finds only sound-alikes (README: XQuAD en→ar unchanged within a question)
+            written = {w.lower(): w for w in latin_words(query, cased=True)}
+            words = [(w, written[w]) if written.get(w, w) != w else w for w in words]
         out = self._translate(words, into or "arabic") if words else {}
         if not out and not into:
             return {}
@@ -269,7 +273,7 @@ class Searcher:
         out.update({t: 1.0 for t in analyze(query) if t in vocab and (not into or term_script(t) in (into, ""))})
         return out
 
-    def _translate(self, words: list[str], into: str) -> dict[str, float]:
+    def _translate(self, words: list, into: str) -> dict[str, float]:
         """Index terms in the script `into` for words of the other one ({} without vectors, or on failure)."""
         if self.crosslingual is None or not len(self.crosslingual):  # read on the first question needing them
             return {}

@@ -76,6 +76,17 @@ def test_translation_weights_best_match_one():
     assert CrossLingualTerms(model="toy").translate(["oil"], toy_embed) == {}  # no vectors yet
 
 
+def test_of_several_spellings_the_closer_matching_one_speaks_for_the_word():
+    """e5 is cased: "Yemen" finds «اليمن», "yemen" only sound-alikes. Here "Falcon" (unknown to the toy space) is
+    the worse spelling of "falcon", and neither spelling's neighbours leak in from the other."""
+    cl = built(["النفط الصقر حمامة"])
+    assert cl.translate([("falcon", "Falcon")], toy_embed) == cl.translate(["falcon"], toy_embed)
+    assert cl.translate([("Falcon", "falcon"), "oil"], toy_embed) == cl.translate(["falcon", "oil"], toy_embed)
+    from retrieval.analysis import latin_words
+    assert latin_words("The Yemen war, yemen WAR") == ["yemen", "war"]
+    assert latin_words("The Yemen war, yemen WAR", cased=True) == ["Yemen", "war"]  # as first written
+
+
 def test_a_mixed_corpus_translates_both_ways():
     """Arabic words find English terms for the English articles, English words Arabic terms: never their own."""
     cl = built(["النفط الصقر حمامة", "The falcon hunts a pigeon over the desert"], neighbours=1)
