@@ -12,6 +12,7 @@ from dataclasses import replace
 from corpus.agencies import agency_key
 from corpus.normalize import name_key
 from corpus.outlets import source_key
+from corpus.places import city_names
 from corpus.models import Article
 from retrieval.errors import BadQuestionError
 from retrieval.models import SMALL_TALK, Answer, Filters, Hit, Turn
@@ -79,7 +80,7 @@ class AnswerService:
 
     def _resolve_names(self, filters: Filters | None) -> Filters | None:
         """Source, agency and city as stored: `--source OKAZ` or `--source عكاظ` finds "okaz", `--city عمان` finds
-        "عمّان", `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become
+        "عمّان", `--city Cairo` finds "القاهرة", `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become
         tuples). A name no article carries is a BadQuestionError naming some that do, not an empty answer."""
         if filters is None:
             return None
@@ -88,7 +89,8 @@ class AnswerService:
             value = getattr(filters, field)
             if not value or not isinstance(value, str):
                 continue
-            same = sorted(v for v in self.manifest.field_values(field) if key(v) == key(value))
+            wanted = city_names(value) if field == "city" else {key(value)}  # a city by its name in either language
+            same = sorted(v for v in self.manifest.field_values(field) if key(v) in wanted)
             if not same:
                 known = ", ".join(self.manifest.top_values(field, 8)) or "none"
                 where = {"source": "من المصدر", "agency": "من الوكالة", "city": "من المدينة"}[field]
