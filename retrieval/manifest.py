@@ -6,6 +6,7 @@ row is committed here, after its chunks are in Chroma, so readers never see a ha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -202,6 +203,17 @@ class Manifest:
         clauses, args = _filter_sql(filters)
         with self._lock:
             return self._db.execute(f"SELECT 1 FROM articles WHERE {clauses} LIMIT 1", args).fetchone() is not None
+
+    def newest_date(self, filters: Filters | None = None) -> str:
+        """The latest article date passing the filters, not after today ("" when none is dated): "now" for a
+        question about the latest news, so an archive from 2015 has a latest week too."""
+        clauses, args = _filter_sql(filters or Filters())
+        today = dt.date.today().isoformat()
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT MAX(date) FROM articles WHERE {clauses} AND date != '' AND date <= ?", [*args, today]
+            ).fetchone()
+        return row[0] or ""
 
     def field_values(self, field: str) -> list[str]:
         """The distinct non-empty values of an article field a filter can name (source, agency or city)."""

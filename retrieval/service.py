@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -20,6 +21,10 @@ from retrieval.models import SMALL_TALK, Answer, Filters, Hit, Turn
 log = logging.getLogger(__name__)
 
 _SEARCHABLE = re.compile(r"[\w]", re.UNICODE)
+LATEST_WINDOW_DAYS = (7, 31)  # "the latest on X": the index's last week, then its last month, then all of it
+LATEST_POOL = 5  # the articles most relevant to X in a window; the newest three of them are quoted
+LATEST_SCORE_GAP = 1.0  # "about X": within this much of the window's best fused score (z units: 1 sd)...
+LATEST_DENSE_GAP = 0.03  # ...and of the whole index's best cosine (e5-small: unrelated news sits ~0.05 lower)
 
 
 def clean_question(text: str, *, max_chars: int) -> str:
@@ -107,7 +112,9 @@ class AnswerService:
     def ask(self, question: str, *, k: int = 5, filters: Filters | None = None,
             history: Sequence[Turn] = ()) -> Answer:
         from retrieval.answering import compose_extractive, detect_language, resolve_followup, verify_citations
+        from retrieval.answering.followup import previous_topic
         from retrieval.answering.phrasing import phrase
+        from retrieval.answering.recency import latest_intent
         from retrieval.answering.smalltalk import small_talk
 
         t0 = time.perf_counter()
@@ -117,26 +124,76 @@ class AnswerService:
         if kind:  # a greeting or thanks: say what Khabar does instead of quoting the nearest passage
             return Answer(question=q, language=language, text=phrase(language, kind), abstained=False,
                           mode=SMALL_TALK, timings_ms={"total_ms": round((time.perf_counter() - t0) * 1000, 2)})
-        retrieval_query = resolve_followup(q, history) if history else q
-        query, f = self._query_and_filters(retrieval_query, filters)
-        hits = self.searcher.search(query, k=max(1, min(k, 20)), filters=f)
-        t_search = time.perf_counter()
         get_article = self.manifest.article
-        answer = compose_extractive(q, hits, get_article, self.embedder, language=language,
-                                    query=retrieval_query if retrieval_query != q else None)
+        searching = [0.0]
+
+        def search(query: str, k: int, f: Filters) -> list[Hit]:
+            t = time.perf_counter()
+            found = self.searcher.search(query, k=k, filters=f)
+            searching[0] += time.perf_counter() - t
+            return found
+
+        latest = latest_intent(q)
+        notes: tuple[str, ...] = ()
+        if latest is not None:
+            hits, answer, f, notes = self._latest(q, latest.topic or previous_topic(history), language, filters, search)
+        else:
+            retrieval_query = resolve_followup(q, history) if history else q
+            query, f = self._query_and_filters(retrieval_query, filters)
+            hits = search(query, max(1, min(k, 20)), f)
+            answer = compose_extractive(q, hits, get_article, self.embedder, language=language,
+                                        query=retrieval_query if retrieval_query != q else None)
         if self.llm is not None and not answer.abstained:
             answer = self.llm.answer(q, hits, get_article, language, fallback=answer)
         answer = verify_citations(answer, get_article)
         t_end = time.perf_counter()
         timings = dict(answer.timings_ms)
         timings.update({k2: round(v, 2) for k2, v in self.searcher.last_timings.items()})
-        timings["search_ms"] = round((t_search - t0) * 1000, 2)
-        timings["compose_ms"] = round((t_end - t_search) * 1000, 2)
+        timings["search_ms"] = round(searching[0] * 1000, 2)
         timings["total_ms"] = round((t_end - t0) * 1000, 2)
-        warnings = answer.warnings
+        warnings = answer.warnings + notes
         if f.undated:  # the window came from the question: say so, since it narrowed the search
             warnings = (*warnings, phrase(language, "window").format(since=f.since, until=f.until))
         return replace(answer, timings_ms=timings, warnings=warnings)
+
+    def _latest(self, q: str, topic: str, language: str, filters: Filters | None,
+                search: Callable[[str, int, Filters], list[Hit]]) -> tuple[list[Hit], Answer, Filters, tuple[str, ...]]:
+        """Quote the newest articles about `topic`: those as close to it as the best match in the whole index,
+        looked for in the index's last week, then its last month, then everywhere."""
+        from retrieval.answering import compose_extractive
+        from retrieval.answering.abstention import NEVER_ABSTAIN, TOPIC_POLICY
+        from retrieval.answering.phrasing import latest_note
+
+        if not _SEARCHABLE.search(topic or ""):
+            raise BadQuestionError("say what the latest news should be about, for example “latest news about Yemen”",
+                                   ar="قل عمّ تريد آخر الأخبار، مثلًا: «ما آخر أخبار اليمن؟»")
+        query, f = self._query_and_filters(topic, filters)
+        best = search(query, LATEST_POOL, f)
+        answer = compose_extractive(q, best, self.manifest.article, self.embedder, language=language, query=query,
+                                    policy=TOPIC_POLICY)
+        if answer.abstained:  # nothing in the index is about the topic at all
+            return best, answer, f, ()
+        ref = best[0].dense_score
+
+        def about(hits: list[Hit]) -> list[Hit]:
+            return [h for h in hits if h.score >= hits[0].score - LATEST_SCORE_GAP
+                    and (ref is None or (h.dense_score or 0.0) >= ref - LATEST_DENSE_GAP)]
+
+        hits = about(best)
+        newest = "" if (f.since or f.until) else self.manifest.newest_date(f)
+        if newest:
+            end = dt.date.fromisoformat(newest)
+            for days in LATEST_WINDOW_DAYS:
+                since = (end - dt.timedelta(days=days - 1)).isoformat()
+                recent = about(search(query, LATEST_POOL, replace(f, since=since, until=newest)))
+                if recent:
+                    hits = recent
+                    break
+        hits.sort(key=lambda h: (h.date, h.score), reverse=True)  # newest first, undated last
+        answer = compose_extractive(q, hits, self.manifest.article, self.embedder, language=language, query=query,
+                                    per_article=True, policy=NEVER_ABSTAIN)
+        note = latest_note(language, [c.date for c in answer.citations if c.date])
+        return hits, answer, f, (note,) if note else ()
 
     # -- corpus ----------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

@@ -88,3 +88,12 @@ class AbstentionPolicy:
     def decide(self, features: AnswerFeatures) -> bool:
         """True when the evidence is too weak and the answer should abstain."""
         return bool(self.reasons(features))
+
+
+# Whether the index has anything about a bare topic ("the latest on Yemen"). Many articles are about it, so no
+# sentence stands out (the cross-lingual peak gate would refuse "Yemen": peak 0.012); an English topic over
+# Arabic text must instead reach a higher cosine ("Yemen" 0.84 passes; "Peru", absent, 0.784 does not).
+TOPIC_POLICY = AbstentionPolicy(min_sentence_dense_cross=0.80, min_peak_cross=0.0)
+# Relevance was settled before composing (a digest of articles already judged to be about the topic).
+NEVER_ABSTAIN = AbstentionPolicy(min_confidence=0.0, min_overlap=0.0, min_sentence_dense_cross=0.0, min_peak_cross=0.0,
+                                 min_question_terms=0)

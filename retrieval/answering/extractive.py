@@ -189,6 +189,15 @@ def choose(scored: Sequence[Candidate], q_terms: frozenset[str], max_sentences: 
     return chosen
 
 
+def choose_per_article(scored: Sequence[Candidate], max_sentences: int) -> list[Candidate]:
+    """The best sentence of each article in rank order: a digest of several articles ("the latest on X")."""
+    best: dict[int, Candidate] = {}
+    for c in scored:
+        if c.rank not in best or c.score > best[c.rank].score:
+            best[c.rank] = c
+    return [best[r] for r in sorted(best)][:max_sentences]
+
+
 def _merge_adjacent(chosen: Sequence[Candidate]) -> list[tuple[Candidate, int, int, float]]:
     """Display order (article rank, then the best quote first); sentences separated only by whitespace become one
     quote."""
@@ -281,11 +290,13 @@ def compose_extractive(
     policy: AbstentionPolicy | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
     return_features: bool = False,
+    per_article: bool = False,
 ) -> Answer | tuple[Answer, AnswerFeatures]:
     """Answer `question` from `hits` by quoting its best sentences, or abstain when the evidence is weak.
 
     `query` is what is scored against the sentences (a resolved follow-up); it defaults to `question`.
-    With `return_features=True` the abstention signals are returned too, for calibration.
+    With `return_features=True` the abstention signals are returned too, for calibration. `per_article` quotes the
+    best sentence of each of the first hits, in their order, instead of the best sentences overall.
     """
     t0 = time.perf_counter()
     language = language or detect_language(question)
@@ -301,7 +312,8 @@ def compose_extractive(
     t1 = time.perf_counter()
     scored = score_candidates(query, candidates, q_terms, embedder, lexical_weight=lexical_weight)
     t2 = time.perf_counter()
-    chosen = choose(scored, q_terms, max(1, max_sentences))
+    chosen = (choose_per_article(scored, max(1, max_sentences)) if per_article
+              else choose(scored, q_terms, max(1, max_sentences)))
     features = features_of(hits, scored, chosen, q_terms, language)
     reasons = policy.reasons(features)
 

@@ -61,6 +61,18 @@ def _key_words(previous: str, question: str) -> list[str]:
     return words[:MAX_CARRIED_TERMS]
 
 
+def previous_topic(history: Sequence[Turn]) -> str:
+    """What the conversation is about, for a question that names nothing ("what's the latest?"): the previous
+    question's topic if it asked for the latest news too, else its key words."""
+    from .recency import latest_intent
+
+    previous = _previous_query(history)
+    latest = latest_intent(previous)
+    if latest is not None:
+        return latest.topic
+    return " ".join(_key_words(previous, ""))
+
+
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     """The retrieval query for `question`: itself if standalone, else merged with the previous question's key terms."""
     previous = _previous_query(history)

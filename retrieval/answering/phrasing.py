@@ -14,6 +14,7 @@ _TEXT = {
         "greeting": "أهلًا! اسألني عن الأخبار المفهرسة، بالعربية أو بالإنجليزية، وسأجيب باقتباسات من المقالات مع مصادرها.",
         "thanks": "عفوًا! اسألني عن أي شيء آخر في الأخبار المفهرسة.",
         "window": "بحثتُ في المقالات المؤرخة من {since} إلى {until} (بحسب التاريخ في السؤال) وفي المقالات غير المؤرخة.",
+        "latest": "الأحدث أولًا: أقرب المقالات إلى السؤال من آخر ما في الفهرس، بتاريخ {dates}.",
         "quote": "«{}»",
         "article": "المقال",
         "dated": "{label} ({date})",
@@ -28,6 +29,7 @@ _TEXT = {
                     "articles and their sources.",
         "thanks": "You're welcome! Ask me anything else about the indexed news.",
         "window": "Searched articles dated {since} to {until} (the date in the question) and undated ones.",
+        "latest": "Newest first: the articles closest to the question among the latest in the index, dated {dates}.",
         "quote": "“{}”",
         "article": "the article",
         "dated": "{label} ({date})",
@@ -52,6 +54,15 @@ def source_label(language: str, source: str, agency: str, title: str, date: str)
     else:
         label = phrase(lang, "article")
     return phrase(lang, "dated").format(label=label, date=date) if date else label
+
+
+def latest_note(language: str, dates: list[str]) -> str:
+    """What a "latest news" answer did, with the dates it quotes ("" when none is dated)."""
+    if not dates:
+        return ""
+    lo, hi = min(dates), max(dates)
+    span = lo if lo == hi else (f"{lo} – {hi}" if language != "ar" else f"{lo} إلى {hi}")
+    return phrase(language, "latest").format(dates=span)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -260,3 +260,21 @@ def test_an_answer_keeps_more_passages_beyond_its_citations(pool):
     for r in answer.related:
         assert pool.get(r.article_id).text[r.start:r.end] == r.quote
         assert not any(c.article_id == r.article_id and c.start < r.end and r.start < c.end for c in answer.citations)
+
+
+def test_a_digest_quotes_each_article_once_in_rank_order():
+    """"The latest on X": the best sentence of each of the first hits, in their (date) order, not the three best
+    sentences overall."""
+    from retrieval.answering.extractive import Candidate, choose_per_article
+
+    def cand(rank, start, score):
+        article = Article(article_id=f"a{rank}", text="x" * 100)
+        hit = Hit(f"a{rank}", "", "", "", "", "", "", "", 1.0)
+        return Candidate(rank=rank, hit=hit, article=article, start=start, end=start + 10, terms=frozenset({"t"}),
+                         score=score)
+
+    scored = [cand(0, 0, 0.80), cand(0, 20, 0.90), cand(0, 40, 0.99), cand(1, 0, 0.70), cand(2, 0, 0.95),
+              cand(3, 0, 0.60)]
+    assert [(c.rank, c.start) for c in choose_per_article(scored, 3)] == [(0, 40), (1, 0), (2, 0)]
+    assert [c.rank for c in choose_per_article(scored, 5)] == [0, 1, 2, 3]
+    assert choose_per_article([], 3) == []

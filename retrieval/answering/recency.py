@@ -1,0 +1,65 @@
+"""Questions that ask for the latest news on a topic: «ما آخر أخبار اليمن؟», "what's the latest on Yemen?".
+
+Searched like any question, "آخر أخبار" and "latest news" match passages that merely say "latest" or "news"
+(«… لنشرة أخبار القناة …»), and the answer is the most similar article of any date. Read as an intent instead,
+the framing is dropped, the topic is searched, and the newest relevant articles are quoted first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_A = "[اأإآ]"  # any alef, as people type it
+_NEWS_AR = rf"(?:ال)?{_A}خبار|(?:ال)?{_A}نباء|(?:ال)?مستجدات|(?:ال)?مستجد|(?:ال)?تطورات|ما\s+(?:ن[ُ]?شر|ورد|{_A}?ستجد)"
+_ABOUT_AR = r"(?:عن|حول|في|فى|بشأن|بشان|بخصوص|من|مع|على)"
+_LATEST_AR = re.compile(
+    rf"^(?:(?:ما|ماهي|ما\s+هي|ما\s+هو|و?ماذا\s+عن|هل\s+(?:من|هناك))\s+)?"
+    rf"(?:(?:{_A}خر|{_A}حدث|(?:ال)?جديد\s+(?:من|في)?)\s*(?:{_NEWS_AR})|(?:ال)?جديد|(?:ال)?مستجدات|{_A}خر\s+ما\s+(?:ن[ُ]?شر|ورد))"
+    rf"(?:\s+{_ABOUT_AR}(?=\s)|\s+|$)(?P<topic>.*)$"
+)
+_LATEST_AR_AFTER = re.compile(rf"^(?:{_A}خبار|مستجدات|تطورات)\s+(?P<topic>.+?)\s+(?:ال{_A}خيرة|الجديدة|ال{_A}حدث)$")
+
+_NEWS_EN = r"(?:news|updates?|developments?|reports?|stories|headlines|articles|coverage|information|info)"
+_ABOUT_EN = r"(?:about|on|from|in|regarding|concerning|with|for|of|out\s+of)"
+_LEAD_EN = r"(?:(?:what(?:'s|’s|\s+is|\s+are)|give\s+me|show\s+me|tell\s+me|get\s+me|any|so)\s+)?(?:the\s+)?"
+_LATEST_EN = re.compile(
+    rf"^{_LEAD_EN}(?:(?:very\s+)?(?:latest|most\s+recent|newest|recent|last)(?:\s+{_NEWS_EN})?|new|{_NEWS_EN})"
+    rf"(?:\s+{_ABOUT_EN}\s+|$)(?P<topic>.*)$",
+    re.IGNORECASE,
+)
+_LATEST_EN_BEFORE = re.compile(
+    rf"^{_LEAD_EN}(?:very\s+)?(?:latest|most\s+recent|newest|recent)\s+(?P<topic>.+?)\s+{_NEWS_EN}$", re.IGNORECASE
+)
+_TRAILING = re.compile(r"[\s?؟.!،,:;]+$")
+_LEADING_THE = re.compile(r"^(?:the\s+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class LatestIntent:
+    """A request for the newest news; `topic` is the question without its framing ("" for "what's new?")."""
+
+    topic: str
+
+
+def latest_intent(question: str) -> LatestIntent | None:
+    """The topic of a "latest news about X" question, or None when the question asks something else."""
+    text = _TRAILING.sub("", " ".join((question or "").split()))
+    if not text:
+        return None
+    for pattern in (_LATEST_EN_BEFORE, _LATEST_EN, _LATEST_AR_AFTER, _LATEST_AR):
+        m = pattern.match(text)
+        if m is None:
+            continue
+        if pattern is _LATEST_EN and not _framed_en(text[: m.start("topic")]):
+            return None
+        topic = _TRAILING.sub("", m.group("topic")).strip()
+        return LatestIntent(topic=topic if pattern.flags & re.IGNORECASE == 0 else _LEADING_THE.sub("", topic))
+    return None
+
+
+def _framed_en(head: str) -> bool:
+    """Whether an English opening asks for something new: "latest"/"recent", "any news", "updates on", "what's new"."""
+    head = head.lower()
+    return bool(re.search(r"\b(?:latest|recent|newest|last)\b", head)
+                or re.match(r"^(?:any\s+(?:the\s+)?(?:news|updates?)|(?:the\s+)?updates?|what(?:'s|’s|\s+is)\s+new)\b", head))

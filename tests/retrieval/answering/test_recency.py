@@ -1,0 +1,55 @@
+"""Reading "the latest news about X" as an intent: the topic, and only for questions that ask for news."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answering.recency import latest_intent
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("ما آخر أخبار اليمن؟", "اليمن"),
+    ("ما هي آخر أخبار اليمن", "اليمن"),
+    ("اخر اخبار الهلال", "الهلال"),
+    ("آخر الأخبار عن اليمن", "اليمن"),
+    ("أحدث أخبار السعودية", "السعودية"),
+    ("ما آخر التطورات في اليمن؟", "اليمن"),
+    ("آخر المستجدات بشأن أسعار النفط", "أسعار النفط"),
+    ("ما الجديد في اليمن؟", "اليمن"),
+    ("هل من جديد عن اليمن", "اليمن"),
+    ("مستجدات اليمن", "اليمن"),
+    ("آخر ما نُشر عن اليمن", "اليمن"),
+    ("أخبار اليمن الأخيرة", "اليمن"),
+    ("ما آخر الأخبار؟", ""),
+    ("latest news about Yemen", "Yemen"),
+    ("What's the latest on Yemen?", "Yemen"),
+    ("what is new with Saudi Aramco?", "Saudi Aramco"),
+    ("any news on the Hajj?", "Hajj"),
+    ("updates on the Hajj", "Hajj"),
+    ("What are the recent developments in Yemen?", "Yemen"),
+    ("latest Yemen news", "Yemen"),
+    ("most recent news about oil prices", "oil prices"),
+    ("latest news about اليمن", "اليمن"),
+    ("what's the latest?", ""),
+])
+def test_the_topic_of_a_latest_news_question(question, topic):
+    intent = latest_intent(question)
+    assert intent is not None and intent.topic == topic
+
+
+@pytest.mark.parametrize("question", [
+    "آخر مباراة للهلال",  # "last", not "latest news"
+    "أخبار اليمن",  # news about Yemen, any date
+    "ماذا قال عسيري عن الحوثيين؟",
+    "news about Yemen",
+    "reports on Yemen",
+    "new in Yemen",
+    "Who is the new king?",
+    "New York",
+    "What is the last thing Obama said in Kenya?",
+    "What was the latest statement?",
+    "What did the latest report say?",
+    "",
+])
+def test_other_questions_are_not_read_as_latest_news(question):
+    assert latest_intent(question) is None
