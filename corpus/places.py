@@ -41,17 +41,23 @@ def _names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _city_keys() -> tuple[dict[str, list[int]], list[frozenset[str]]]:
-    """(name key -> the cities called so, each city's Arabic and ASCII name keys); about 1.5 s, once."""
-    by_key: dict[str, list[int]] = {}
+def _city_keys() -> tuple[dict[str, list[int]], dict[str, list[int]], list[frozenset[str]]]:
+    """(key of a main or Arabic name -> its cities, key of any other name -> its cities, each city's keys);
+    about 1.5 s, once. Airport codes and the like are left out: other names under 4 characters ("cai", "dc")."""
+    primary: dict[str, list[int]] = {}
+    other: dict[str, list[int]] = {}
     keys_of: list[frozenset[str]] = []
     for i, city in enumerate(_cities()):
-        names = (city["name"], *city.get("alternatenames", ()))
-        keys = frozenset(_ascii_key(n) if n.isascii() else name_key(n) for n in names if n.isascii() or _ARABIC.search(n))
-        keys_of.append(keys)
-        for key in keys:
-            by_key.setdefault(key, []).append(i)
-    return by_key, keys_of
+        main = {name_key(city["name"])} | {name_key(n) for n in city.get("alternatenames", ()) if _ARABIC.search(n)}
+        rest = {_ascii_key(n) for n in city.get("alternatenames", ()) if n.isascii()}
+        main = {k for k in main if len(k) >= 3}
+        rest = {k for k in rest if len(k) >= 4} - main
+        keys_of.append(frozenset(main | rest))
+        for key in main:
+            primary.setdefault(key, []).append(i)
+        for key in rest:
+            other.setdefault(key, []).append(i)
+    return primary, other, keys_of
 
 
 def _ascii_key(name: str) -> str:
@@ -60,13 +66,15 @@ def _ascii_key(name: str) -> str:
 
 
 def city_names(name: str) -> frozenset[str]:
-    """The name keys (`name_key`) of every name, Arabic or Latin, of the cities called `name`; just its own key
-    when no city is: `Cairo` gives «القاهرة» and `Al Qahirah` among others."""
+    """The name keys (`name_key`) of every Arabic and English name of the city called `name`: `Cairo` gives
+    «القاهرة». The cities whose main or Arabic name it is, else the most populous one that has it among its other
+    names (GeoNames lists "Alexandria" among Mashhad's); just its own key when no city has it."""
     key = name_key(name)
     if not key:
         return frozenset()
-    by_key, keys_of = _city_keys()
-    return frozenset({key}.union(*(keys_of[i] for i in by_key.get(key, ()))))
+    primary, other, keys_of = _city_keys()
+    found = primary.get(key) or sorted(other.get(key, ()), key=lambda i: -_cities()[i]["population"])[:1]
+    return frozenset({key}.union(*(keys_of[i] for i in found)))
 
 
 def is_place(name: str) -> bool:

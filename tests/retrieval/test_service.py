@@ -77,7 +77,7 @@ def test_filter_names_as_a_user_types_them(loaded):
     assert [h.article_id for h in loaded.search("الصين روسيا", k=1, filters=Filters(city="Beijing"))] == [
         "000_84ffc645cff79ea0"]
     cairo = loaded._resolve_names(Filters(city="Cairo")).city
-    assert cairo == loaded._resolve_names(Filters(city="القاهره")).city and "القاهرة" in cairo
+    assert cairo == loaded._resolve_names(Filters(city="القاهره")).city == "القاهرة"
     arabic_name = loaded._resolve_names(Filters(source="عكاظ")).source if "okaz" in loaded.sources() else "okaz"
     assert arabic_name == "okaz"  # an outlet by its display name
     assert [h.article_id for h in loaded.search("الصين روسيا", k=1, filters=Filters(agency="Xinhua"))] == [
