@@ -13,12 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_pool(seed, shared_dir, tmp_path_factory):
-    from khabar.app import load_embedder_from
-    from khabar.settings import get_settings
-
-    embedder = load_embedder_from(get_settings(khabar_home=tmp_path_factory.mktemp("khabar-home")))
-    return make_pool([seed, *saudinewsnet_articles(shared_dir, "2015-07-23", limit=60)], embedder)
+def real_pool(seed, shared_dir, real_embedder):
+    return make_pool([seed, *saudinewsnet_articles(shared_dir, "2015-07-23", limit=60)], real_embedder)
 
 
 @pytest.mark.parametrize(
