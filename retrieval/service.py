@@ -21,10 +21,10 @@ from retrieval.models import SMALL_TALK, Answer, Filters, Hit, Turn
 log = logging.getLogger(__name__)
 
 _SEARCHABLE = re.compile(r"[\w]", re.UNICODE)
-LATEST_WINDOW_DAYS = (7, 31)  # "the latest on X": the index's last week, then its last month, then all of it
-LATEST_POOL = 5  # the articles most relevant to X in a window; the newest three of them are quoted
-LATEST_SCORE_GAP = 1.0  # "about X": within this much of the window's best fused score (z units: 1 sd)...
-LATEST_DENSE_GAP = 0.03  # ...and of the whole index's best cosine (e5-small: unrelated news sits ~0.05 lower)
+LATEST_WINDOW_DAYS = (7, 31, 365)  # "the latest on X": the index's last week, month, year, then all of it
+LATEST_SCORE_GAP = 1.0  # "about X": within this much of a window's best fused score (z-score fusion: 1 sd)...
+LATEST_DENSE_GAP = 0.03  # ...and of the best cosine among the whole index's top hits (e5-small: unrelated news
+# sits ~0.05 lower)
 
 
 def clean_question(text: str, *, max_chars: int) -> str:
@@ -113,7 +113,7 @@ class AnswerService:
             history: Sequence[Turn] = ()) -> Answer:
         from retrieval.answering import compose_extractive, detect_language, resolve_followup, verify_citations
         from retrieval.answering.followup import previous_topic
-        from retrieval.answering.phrasing import phrase
+        from retrieval.answering.phrasing import latest_note, phrase
         from retrieval.answering.recency import latest_intent
         from retrieval.answering.smalltalk import small_talk
 
@@ -134,9 +134,11 @@ class AnswerService:
             return found
 
         latest = latest_intent(q)
-        notes: tuple[str, ...] = ()
+        llm_question = q
         if latest is not None:
-            hits, answer, f, notes = self._latest(q, latest.topic or previous_topic(history), language, filters, search)
+            topic = latest.topic or previous_topic(history)
+            hits, answer, f = self._latest(q, topic, language, filters, search, pool=max(1, min(k, 20)))
+            llm_question = q if latest.topic else f"{q} ({topic})"
         else:
             retrieval_query = resolve_followup(q, history) if history else q
             query, f = self._query_and_filters(retrieval_query, filters)
@@ -144,56 +146,57 @@ class AnswerService:
             answer = compose_extractive(q, hits, get_article, self.embedder, language=language,
                                         query=retrieval_query if retrieval_query != q else None)
         if self.llm is not None and not answer.abstained:
-            answer = self.llm.answer(q, hits, get_article, language, fallback=answer)
+            answer = self.llm.answer(llm_question, hits, get_article, language, fallback=answer)
         answer = verify_citations(answer, get_article)
         t_end = time.perf_counter()
         timings = dict(answer.timings_ms)
         timings.update({k2: round(v, 2) for k2, v in self.searcher.last_timings.items()})
         timings["search_ms"] = round(searching[0] * 1000, 2)
         timings["total_ms"] = round((t_end - t0) * 1000, 2)
-        warnings = answer.warnings + notes
+        warnings = answer.warnings
+        if latest is not None and not answer.abstained and (note := latest_note(language, answer.citations)):
+            warnings = (*warnings, note)
         if f.undated:  # the window came from the question: say so, since it narrowed the search
             warnings = (*warnings, phrase(language, "window").format(since=f.since, until=f.until))
         return replace(answer, timings_ms=timings, warnings=warnings)
 
     def _latest(self, q: str, topic: str, language: str, filters: Filters | None,
-                search: Callable[[str, int, Filters], list[Hit]]) -> tuple[list[Hit], Answer, Filters, tuple[str, ...]]:
-        """Quote the newest articles about `topic`: those as close to it as the best match in the whole index,
-        looked for in the index's last week, then its last month, then everywhere."""
+                search: Callable[[str, int, Filters], list[Hit]], *, pool: int) -> tuple[list[Hit], Answer, Filters]:
+        """Quote the newest articles about `topic`: those about as close to it as the best match in the whole
+        index, looked for in the index's last week, then its last month and year, then everywhere."""
         from retrieval.answering import compose_extractive
         from retrieval.answering.abstention import NEVER_ABSTAIN, TOPIC_POLICY
-        from retrieval.answering.phrasing import latest_note
 
         if not _SEARCHABLE.search(topic or ""):
             raise BadQuestionError("say what the latest news should be about, for example “latest news about Yemen”",
                                    ar="قل عمّ تريد آخر الأخبار، مثلًا: «ما آخر أخبار اليمن؟»")
         query, f = self._query_and_filters(topic, filters)
-        best = search(query, LATEST_POOL, f)
+        best = search(query, pool, f)
         answer = compose_extractive(q, best, self.manifest.article, self.embedder, language=language, query=query,
                                     policy=TOPIC_POLICY)
         if answer.abstained:  # nothing in the index is about the topic at all
-            return best, answer, f, ()
-        ref = best[0].dense_score
+            return best, answer, f
+        ref = max((h.dense_score for h in best if h.dense_score is not None), default=None)
 
         def about(hits: list[Hit]) -> list[Hit]:
             return [h for h in hits if h.score >= hits[0].score - LATEST_SCORE_GAP
-                    and (ref is None or (h.dense_score or 0.0) >= ref - LATEST_DENSE_GAP)]
+                    and h.dense_score is not None and h.dense_score >= ref - LATEST_DENSE_GAP]
 
-        hits = about(best)
-        newest = "" if (f.since or f.until) else self.manifest.newest_date(f)
-        if newest:
+        hits = best
+        newest = "" if (f.since or f.until or ref is None) else self.manifest.newest_date(f)
+        if newest:  # without cosines to compare (or dates), the most relevant articles, newest first
+            hits = about(best) or best
             end = dt.date.fromisoformat(newest)
             for days in LATEST_WINDOW_DAYS:
                 since = (end - dt.timedelta(days=days - 1)).isoformat()
-                recent = about(search(query, LATEST_POOL, replace(f, since=since, until=newest)))
+                recent = about(search(query, pool, replace(f, since=since, until=newest)))
                 if recent:
                     hits = recent
                     break
-        hits.sort(key=lambda h: (h.date, h.score), reverse=True)  # newest first, undated last
+        hits = sorted(hits, key=lambda h: (h.date, h.score), reverse=True)  # newest first, undated last
         answer = compose_extractive(q, hits, self.manifest.article, self.embedder, language=language, query=query,
                                     per_article=True, policy=NEVER_ABSTAIN)
-        note = latest_note(language, [c.date for c in answer.citations if c.date])
-        return hits, answer, f, (note,) if note else ()
+        return hits, answer, f
 
     # -- corpus ----------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

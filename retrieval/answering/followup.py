@@ -40,10 +40,21 @@ def is_followup(question: str) -> bool:
 
 
 def _previous_query(history: Sequence[Turn]) -> str:
+    """The last turn's question as a search query: a "latest news about X" question is about X, and a greeting or
+    a bare "what's the latest?" is about nothing, so the turn before it counts."""
+    from .recency import latest_intent
+    from .smalltalk import small_talk
+
     for turn in reversed(history):
-        q = turn.resolved_query or turn.question
-        if q and q.strip():
-            return q
+        q = (turn.resolved_query or turn.question or "").strip()
+        if not q or small_talk(q):
+            continue
+        latest = latest_intent(q)
+        if latest is not None:
+            if not latest.topic:
+                continue
+            q = latest.topic
+        return q
     return ""
 
 
@@ -62,15 +73,9 @@ def _key_words(previous: str, question: str) -> list[str]:
 
 
 def previous_topic(history: Sequence[Turn]) -> str:
-    """What the conversation is about, for a question that names nothing ("what's the latest?"): the previous
-    question's topic if it asked for the latest news too, else its key words."""
-    from .recency import latest_intent
-
-    previous = _previous_query(history)
-    latest = latest_intent(previous)
-    if latest is not None:
-        return latest.topic
-    return " ".join(_key_words(previous, ""))
+    """What the conversation is about, for a question that names nothing ("what's the latest?"): the topic of
+    the last "latest news" question, else the key words of the last question."""
+    return " ".join(_key_words(_previous_query(history), ""))
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:

@@ -56,8 +56,9 @@ def source_label(language: str, source: str, agency: str, title: str, date: str)
     return phrase(lang, "dated").format(label=label, date=date) if date else label
 
 
-def latest_note(language: str, dates: list[str]) -> str:
-    """What a "latest news" answer did, with the dates it quotes ("" when none is dated)."""
+def latest_note(language: str, citations) -> str:
+    """What a "latest news" answer did, with the dates of the articles it quotes ("" when none is dated)."""
+    dates = [c.date for c in citations if c.date]
     if not dates:
         return ""
     lo, hi = min(dates), max(dates)

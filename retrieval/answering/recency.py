@@ -15,17 +15,22 @@ _NEWS_AR = rf"(?:ال)?{_A}خبار|(?:ال)?{_A}نباء|(?:ال)?مستجدا�
 _ABOUT_AR = r"(?:عن|حول|في|فى|بشأن|بشان|بخصوص|من|مع|على)"
 _LATEST_AR = re.compile(
     rf"^(?:(?:ما|ماهي|ما\s+هي|ما\s+هو|و?ماذا\s+عن|هل\s+(?:من|هناك))\s+)?"
-    rf"(?:(?:{_A}خر|{_A}حدث|(?:ال)?جديد\s+(?:من|في)?)\s*(?:{_NEWS_AR})|(?:ال)?جديد|(?:ال)?مستجدات|{_A}خر\s+ما\s+(?:ن[ُ]?شر|ورد))"
+    rf"(?:(?:{_A}خر|{_A}حدث|(?:ال)?جديد\s+(?:من|في)?)\s*(?:{_NEWS_AR})|(?:ال)?جديد(?!\s+(?:الذي|التي))|(?:ال)?مستجدات"
+    rf"|{_A}خر\s+ما\s+(?:ن[ُ]?شر|ورد))"
     rf"(?:\s+{_ABOUT_AR}(?=\s)|\s+|$)(?P<topic>.*)$"
 )
-_LATEST_AR_AFTER = re.compile(rf"^(?:{_A}خبار|مستجدات|تطورات)\s+(?P<topic>.+?)\s+(?:ال{_A}خيرة|الجديدة|ال{_A}حدث)$")
+# «أخبار اليمن الأخيرة»; not «أخبار الحكومة الجديدة», where "new" describes the government
+_LATEST_AR_AFTER = re.compile(rf"^(?:ال)?{_A}خبار\s+(?P<topic>.+?)\s+ال{_A}خيرة$")
 
-_NEWS_EN = r"(?:news|updates?|developments?|reports?|stories|headlines|articles|coverage|information|info)"
-_ABOUT_EN = r"(?:about|on|from|in|regarding|concerning|with|for|of|out\s+of)"
+_LATEST_WORD = r"(?:very\s+)?(?:latest|most\s+recent|newest|recent|last)"
+_NEWS_EN = r"(?:news|updates?|developments|reports|stories|headlines)"  # "the latest report said …" is no request
 _LEAD_EN = r"(?:(?:what(?:'s|’s|\s+is|\s+are)|give\s+me|show\s+me|tell\s+me|get\s+me|any|so)\s+)?(?:the\s+)?"
+# "the latest news of/in X", but a bare "latest" only "on/about X": "the newest of the universities" is no request
 _LATEST_EN = re.compile(
-    rf"^{_LEAD_EN}(?:(?:very\s+)?(?:latest|most\s+recent|newest|recent|last)(?:\s+{_NEWS_EN})?|new|{_NEWS_EN})"
-    rf"(?:\s+{_ABOUT_EN}\s+|$)(?P<topic>.*)$",
+    rf"^{_LEAD_EN}(?:(?:{_LATEST_WORD}\s+)?{_NEWS_EN}"
+    rf"(?:\s+(?:about|on|from|in|regarding|concerning|with|for|of|out\s+of)\s+(?P<topic>.+))?"
+    rf"|{_LATEST_WORD}(?:\s+(?:about|on|from|regarding|concerning|with)\s+(?P<topic2>.+))?"
+    rf"|new(?:\s+(?:about|on|in|with|at|for)\s+(?P<topic3>.+))?)$",
     re.IGNORECASE,
 )
 _LATEST_EN_BEFORE = re.compile(
@@ -51,9 +56,10 @@ def latest_intent(question: str) -> LatestIntent | None:
         m = pattern.match(text)
         if m is None:
             continue
-        if pattern is _LATEST_EN and not _framed_en(text[: m.start("topic")]):
+        topic = next((g for g in (m.groupdict().get(k) for k in ("topic", "topic2", "topic3")) if g), "")
+        if pattern is _LATEST_EN and not _framed_en(text[: m.start(m.lastgroup) if m.lastgroup else len(text)]):
             return None
-        topic = _TRAILING.sub("", m.group("topic")).strip()
+        topic = _TRAILING.sub("", topic).strip()
         return LatestIntent(topic=topic if pattern.flags & re.IGNORECASE == 0 else _LEADING_THE.sub("", topic))
     return None
 

@@ -61,3 +61,23 @@ def test_what_is_the_latest_takes_its_topic_from_the_conversation(news):
     with pytest.raises(BadQuestionError, match="latest news should be about") as err:
         news.ask("ما آخر الأخبار؟")
     assert "آخر أخبار اليمن" in err.value.ar
+
+
+def test_a_topic_nothing_is_about_abstains(news):
+    for question in ("ما آخر أخبار البيرو؟", "What is the latest news about Peru?"):
+        answer = news.ask(question)
+        assert answer.abstained and not answer.citations and not answer.warnings, question
+
+
+def test_follow_ups_keep_the_topic_and_drop_the_framing(news):
+    history = [Turn(question="ما آخر أخبار اليمن؟"), Turn(question="what's the latest?"), Turn(question="شكرا")]
+    again = news.ask("what's the latest?", history=history)  # asked twice, with thanks between: still Yemen
+    assert not again.abstained and again.citations[0].article_id == "yemen-0730"
+
+
+def test_an_undated_corpus_quotes_the_most_relevant(tmp_path, real_embedder):
+    undated = [{k: v for k, v in a.items() if k != "date"} for a in ARTICLES]
+    svc = service_over(tmp_path, undated, real_embedder)
+    answer = svc.ask("ما آخر أخبار اليمن؟")
+    assert not answer.abstained and {c.article_id for c in answer.citations} <= {"yemen-0601", "yemen-0720", "yemen-0730"}
+    assert not answer.warnings  # no dates to report

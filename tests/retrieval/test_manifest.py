@@ -71,3 +71,19 @@ def test_garbage_file_raises_index_corrupt(tmp_path):
     p.write_bytes(b"this is not a database" * 200)
     with pytest.raises(IndexCorruptError, match="doctor --fix"):
         Manifest(p)
+
+
+def test_newest_date_ignores_undated_and_future_articles(tmp_path):
+    """"Now" for "the latest news": the newest dated article not after today, within the filters."""
+    from corpus.models import Article
+    from retrieval.manifest import Manifest
+    from retrieval.models import Filters
+
+    m = Manifest(tmp_path / "m.sqlite3")
+    assert m.newest_date() == ""
+    items = [(Article(article_id=i, text="نص", date=d, source=s), [], 0)
+             for i, d, s in (("a", "2015-07-20", "okaz"), ("b", "2015-07-30", "sabq"), ("c", "", "okaz"),
+                             ("d", "2999-01-01", "okaz"))]
+    m.commit_articles(items)
+    assert m.newest_date() == "2015-07-30"
+    assert m.newest_date(Filters(source="okaz")) == "2015-07-20"

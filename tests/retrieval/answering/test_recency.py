@@ -30,6 +30,8 @@ from retrieval.answering.recency import latest_intent
     ("latest Yemen news", "Yemen"),
     ("most recent news about oil prices", "oil prices"),
     ("latest news about اليمن", "اليمن"),
+    ("latest news of the war", "war"),
+    ("what's new in Yemen", "Yemen"),
     ("what's the latest?", ""),
 ])
 def test_the_topic_of_a_latest_news_question(question, topic):
@@ -49,6 +51,12 @@ def test_the_topic_of_a_latest_news_question(question, topic):
     "What is the last thing Obama said in Kenya?",
     "What was the latest statement?",
     "What did the latest report say?",
+    "The most recent report on Yemen said what?",
+    "What is the last of the Hajj rituals?",  # a bare "latest" takes "on/about X", not "of X"
+    "What is the newest of the Saudi universities?",
+    "أخبار الحكومة الجديدة",  # "new" describes the government
+    "تطورات المرحلة الأخيرة",
+    "ما الجديد الذي قدمته رؤية 2030؟",  # what the vision brought, not the latest news
     "",
 ])
 def test_other_questions_are_not_read_as_latest_news(question):
