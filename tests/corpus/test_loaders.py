@@ -389,3 +389,18 @@ def test_a_folders_readme_and_license_are_not_articles(tmp_path):
     got = [a for a in iter_articles([tmp_path])]
     assert [a.article_id for a in got if isinstance(a, Article)] == ["readme-first-story"] and len(got) == 1
     assert [a.article_id for a in iter_articles([tmp_path / "README.md"])] == ["README"]  # named: loaded
+
+
+def test_a_caption_only_record_leads_with_its_headline(tmp_path):
+    """SaudiNewsNet keeps some articles as a headline over a photo caption or a name (`شديد الحربي`): the
+    headline goes in front of the text, so the article is found by what it says and its quotes stay verbatim."""
+    records = [
+        {"id": "stub", "title": "إيداع 19.5 مليون ريال في حسابات الطلاب", "content": "شديد الحربي"},
+        {"id": "full", "title": "النفط يرتفع", "content": "ارتفعت أسعار النفط اليوم في الأسواق العالمية بعد بيانات المخزون."},
+        {"id": "untitled", "content": "شديد الحربي"},
+    ]
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    got = {a.article_id: a for a in iter_articles([path]) if isinstance(a, Article)}
+    assert got["stub"].text == "إيداع 19.5 مليون ريال في حسابات الطلاب\n\nشديد الحربي"
+    assert got["full"].text.startswith("ارتفعت") and got["untitled"].text == "شديد الحربي"
