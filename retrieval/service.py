@@ -85,8 +85,9 @@ class AnswerService:
 
     def _resolve_names(self, filters: Filters | None) -> Filters | None:
         """Source, agency and city as stored: `--source OKAZ` or `--source عكاظ` finds "okaz", `--city عمان` finds
-        "عمّان", `--city Cairo` finds "القاهرة", `--agency Reuters` finds "رويترز" too (every stored spelling that matches, so filters may become
-        tuples). A name no article carries is a BadQuestionError naming some that do, not an empty answer."""
+        "عمّان", `--city Cairo` finds "القاهرة", `--agency Reuters` finds "رويترز" too (every stored spelling that
+        matches, so filters may become tuples). A name no article carries is a BadQuestionError naming some that
+        do, not an empty answer."""
         if filters is None:
             return None
         changes = {}
