@@ -181,7 +181,7 @@ class AnswerService:
 
         def about(hits: list[Hit]) -> list[Hit]:
             return [h for h in hits if h.score >= hits[0].score - LATEST_SCORE_GAP
-                    and h.dense_score is not None and h.dense_score >= ref - LATEST_DENSE_GAP]
+                    and (h.dense_score or 0.0) >= ref - LATEST_DENSE_GAP]
 
         hits = best
         newest = "" if (f.since or f.until or ref is None) else self.manifest.newest_date(f)
@@ -195,9 +195,11 @@ class AnswerService:
                     hits = recent
                     break
         hits = sorted(hits, key=lambda h: (h.date, h.score), reverse=True)  # newest first, undated last
-        answer = compose_extractive(q, hits, self.manifest.article, self.embedder, language=language, query=query,
+        digest = compose_extractive(q, hits, self.manifest.article, self.embedder, language=language, query=query,
                                     per_article=True, policy=NEVER_ABSTAIN)
-        return hits, answer, f
+        if digest.abstained:  # nothing quotable in them (a caption-only article): the topic's best answer then
+            return best, answer, f
+        return hits, digest, f
 
     # -- corpus ----------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
