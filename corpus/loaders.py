@@ -46,6 +46,7 @@ from pathlib import Path
 
 from corpus.chunking import has_content
 from corpus.clean import clean_text, derive_title
+from corpus.normalize import strip_invisible
 from corpus.dateline import parse_byline_field, parse_dateline
 from corpus.outlets import outlet_id
 from corpus.dates import iso_date, month_number, to_int
@@ -345,11 +346,13 @@ class _Loader:
                 city, agency = city or byline.city, agency or byline.agency
         title = " ".join(fields["title"].split()) or derive_title(text[body_start:]) or derive_title(text)
         body_words = len(text[body_start:].split())
-        if fields["title"].strip() and body_words < MIN_BODY_WORDS < len(title.split()) + body_words and title not in text:
+        headline = " ".join(strip_invisible(clean_text(fields["title"])).split())
+        if (headline and body_words < MIN_BODY_WORDS < len(headline.split()) + body_words
+                and headline not in " ".join(strip_invisible(text).split())):
             # a record whose text is only a caption or a name ("شديد الحربي"; 6 of SaudiNewsNet's 1,302 on
             # 2015-07-23) under a real headline: the headline is what it says, and a two-word chunk otherwise
             # tops short searches
-            text = f"{title}\n\n{text}"
+            text = f"{headline}\n\n{text}"
         if file_id is not None:
             article_id = file_id
         elif fields["id"].strip():

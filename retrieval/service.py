@@ -135,10 +135,10 @@ class AnswerService:
             return found
 
         latest = latest_intent(q)
-        llm_question = q
+        llm_question, newest_first = q, False
         if latest is not None:
             topic = latest.topic or previous_topic(history)
-            hits, answer, f = self._latest(q, topic, language, filters, search, pool=max(1, min(k, 20)))
+            hits, answer, f, newest_first = self._latest(q, topic, language, filters, search, pool=max(1, min(k, 20)))
             llm_question = q if latest.topic else f"{q} ({topic})"
         else:
             retrieval_query = resolve_followup(q, history) if history else q
@@ -155,16 +155,18 @@ class AnswerService:
         timings["search_ms"] = round(searching[0] * 1000, 2)
         timings["total_ms"] = round((t_end - t0) * 1000, 2)
         warnings = answer.warnings
-        if latest is not None and not answer.abstained and (note := latest_note(language, answer.citations)):
+        if latest is not None and newest_first and (note := latest_note(language, answer.citations)):
             warnings = (*warnings, note)
         if f.undated:  # the window came from the question: say so, since it narrowed the search
             warnings = (*warnings, phrase(language, "window").format(since=f.since, until=f.until))
         return replace(answer, timings_ms=timings, warnings=warnings)
 
     def _latest(self, q: str, topic: str, language: str, filters: Filters | None,
-                search: Callable[[str, int, Filters], list[Hit]], *, pool: int) -> tuple[list[Hit], Answer, Filters]:
+                search: Callable[[str, int, Filters], list[Hit]], *,
+                pool: int) -> tuple[list[Hit], Answer, Filters, bool]:
         """Quote the newest articles about `topic`: those about as close to it as the best match in the whole
-        index, looked for in the index's last week, then its last month and year, then everywhere."""
+        index, looked for in the index's last week, then its last month and year, then everywhere. The flag says
+        whether the answer is that newest-first digest (else it is the topic's best passages, or an abstention)."""
         from retrieval.answering import compose_extractive
         from retrieval.answering.abstention import NEVER_ABSTAIN, TOPIC_POLICY
 
@@ -176,17 +178,16 @@ class AnswerService:
         answer = compose_extractive(q, best, self.manifest.article, self.embedder, language=language, query=query,
                                     policy=TOPIC_POLICY)
         if answer.abstained:  # nothing in the index is about the topic at all
-            return best, answer, f
+            return best, answer, f, False
         ref = max((h.dense_score for h in best if h.dense_score is not None), default=None)
 
         def about(hits: list[Hit]) -> list[Hit]:
             return [h for h in hits if h.score >= hits[0].score - LATEST_SCORE_GAP
                     and (h.dense_score or 0.0) >= ref - LATEST_DENSE_GAP]
 
-        hits = best
+        hits = best if ref is None else (about(best) or best)  # no cosines to compare: the most relevant ones
         newest = "" if (f.since or f.until or ref is None) else self.manifest.newest_date(f)
-        if newest:  # without cosines to compare (or dates), the most relevant articles, newest first
-            hits = about(best) or best
+        if newest:  # explicit dates bound the search instead of the windows
             end = dt.date.fromisoformat(newest)
             for days in LATEST_WINDOW_DAYS:
                 since = (end - dt.timedelta(days=days - 1)).isoformat()
@@ -198,8 +199,8 @@ class AnswerService:
         digest = compose_extractive(q, hits, self.manifest.article, self.embedder, language=language, query=query,
                                     per_article=True, policy=NEVER_ABSTAIN)
         if digest.abstained:  # nothing quotable in them (a caption-only article): the topic's best answer then
-            return best, answer, f
-        return hits, digest, f
+            return best, answer, f, False
+        return hits, digest, f, True
 
     # -- corpus ----------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

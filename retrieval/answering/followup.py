@@ -74,8 +74,9 @@ def _key_words(previous: str, question: str) -> list[str]:
 
 def previous_topic(history: Sequence[Turn]) -> str:
     """What the conversation is about, for a question that names nothing ("what's the latest?"): the topic of
-    the last "latest news" question, else the key words of the last question."""
-    return " ".join(_key_words(_previous_query(history), ""))
+    the last "latest news" question as asked ("the US" has no content terms), else the last question's key words."""
+    previous = _previous_query(history)
+    return " ".join(_key_words(previous, "")) or previous
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:

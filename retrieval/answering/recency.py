@@ -15,7 +15,7 @@ _NEWS_AR = rf"(?:ال)?{_A}خبار|(?:ال)?{_A}نباء|(?:ال)?مستجدا�
 _ABOUT_AR = r"(?:عن|حول|في|فى|بشأن|بشان|بخصوص|من|مع|على)"
 _LATEST_AR = re.compile(
     rf"^(?:(?:ما|ماهي|ما\s+هي|ما\s+هو|و?ماذا\s+عن|هل\s+(?:من|هناك))\s+)?"
-    rf"(?:(?:{_A}خر|{_A}حدث|(?:ال)?جديد\s+(?:من|في)?)\s*(?:{_NEWS_AR})|(?:ال)?جديد(?!\s+(?:الذي|التي))|(?:ال)?مستجدات"
+    rf"(?:(?:{_A}خر|{_A}حدث|(?:ال)?جديد\s+(?:من|في)?)\s*(?:{_NEWS_AR})|(?:ال)?جديد(?!\s+(?:ال[ذت][يى]|اللذ|اللت))|(?:ال)?مستجدات"
     rf"|{_A}خر\s+ما\s+(?:ن[ُ]?شر|ورد))"
     rf"(?:\s+{_ABOUT_AR}(?=\s)|\s+|$)(?P<topic>.*)$"
 )
@@ -23,13 +23,14 @@ _LATEST_AR = re.compile(
 _LATEST_AR_AFTER = re.compile(rf"^(?:ال)?{_A}خبار\s+(?P<topic>.+?)\s+ال{_A}خيرة$")
 
 _LATEST_WORD = r"(?:very\s+)?(?:latest|most\s+recent|newest|recent|last)"
+_LATEST_BARE = r"(?:very\s+)?(?:latest|most\s+recent|newest)"  # "what is the last?" asks something else
 _NEWS_EN = r"(?:news|updates?|developments|reports|stories|headlines)"  # "the latest report said …" is no request
 _LEAD_EN = r"(?:(?:what(?:'s|’s|\s+is|\s+are)|give\s+me|show\s+me|tell\s+me|get\s+me|any|so)\s+)?(?:the\s+)?"
 # "the latest news of/in X", but a bare "latest" only "on/about X": "the newest of the universities" is no request
 _LATEST_EN = re.compile(
     rf"^{_LEAD_EN}(?:(?:{_LATEST_WORD}\s+)?{_NEWS_EN}"
     rf"(?:\s+(?:about|on|from|in|regarding|concerning|with|for|of|out\s+of)\s+(?P<topic>.+))?"
-    rf"|{_LATEST_WORD}(?:\s+(?:about|on|from|regarding|concerning|with)\s+(?P<topic2>.+))?"
+    rf"|{_LATEST_BARE}(?:\s+(?:about|on|from|regarding|concerning|with)\s+(?P<topic2>.+))?"
     rf"|new(?:\s+(?:about|on|in|with|at|for)\s+(?P<topic3>.+))?)$",
     re.IGNORECASE,
 )
@@ -37,6 +38,11 @@ _LATEST_EN_BEFORE = re.compile(
     rf"^{_LEAD_EN}(?:very\s+)?(?:latest|most\s+recent|newest|recent)\s+(?P<topic>.+?)\s+{_NEWS_EN}$", re.IGNORECASE
 )
 _TRAILING = re.compile(r"[\s?؟.!،,:;]+$")
+# "any updates on that?", «ما آخر الأخبار عنه؟», «… في؟»: a topic that only points back (or is a lone preposition)
+_NO_TOPIC = frozenset("""
+that this it them him her there those these the a an
+ذلك تلك هذا هذه هو هي هم عنه عنها عنهم عنهما فيه فيها فيهم منه منها حوله حولها في عن حول من على بشأن بخصوص مع
+""".split())
 _LEADING_THE = re.compile(r"^(?:the\s+)", re.IGNORECASE)
 
 
@@ -60,7 +66,8 @@ def latest_intent(question: str) -> LatestIntent | None:
         if pattern is _LATEST_EN and not _framed_en(text[: m.start(m.lastgroup) if m.lastgroup else len(text)]):
             return None
         topic = _TRAILING.sub("", topic).strip()
-        return LatestIntent(topic=topic if pattern.flags & re.IGNORECASE == 0 else _LEADING_THE.sub("", topic))
+        topic = topic if pattern.flags & re.IGNORECASE == 0 else _LEADING_THE.sub("", topic)
+        return LatestIntent(topic="" if topic.lower() in _NO_TOPIC else topic)
     return None
 
 

@@ -398,9 +398,13 @@ def test_a_caption_only_record_leads_with_its_headline(tmp_path):
         {"id": "stub", "title": "إيداع 19.5 مليون ريال في حسابات الطلاب", "content": "شديد الحربي"},
         {"id": "full", "title": "النفط يرتفع", "content": "ارتفعت أسعار النفط اليوم في الأسواق العالمية بعد بيانات المخزون."},
         {"id": "untitled", "content": "شديد الحربي"},
+        {"id": "same", "title": "\u200fوزير الصحة يزور مستشفى الملك فهد\u202c", "content": "وزير الصحة يزور مستشفى الملك فهد"},
+        {"id": "split", "title": "King Salman receives Obama in Riyadh palace", "content": "King Salman\nreceives Obama in Riyadh palace"},
     ]
     path = tmp_path / "day.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     got = {a.article_id: a for a in iter_articles([path]) if isinstance(a, Article)}
     assert got["stub"].text == "إيداع 19.5 مليون ريال في حسابات الطلاب\n\nشديد الحربي"
     assert got["full"].text.startswith("ارتفعت") and got["untitled"].text == "شديد الحربي"
+    assert got["same"].text == "وزير الصحة يزور مستشفى الملك فهد"  # the headline is the text: nothing to add
+    assert got["split"].text == "King Salman\nreceives Obama in Riyadh palace"

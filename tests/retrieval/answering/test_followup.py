@@ -65,3 +65,12 @@ def test_chained_followups_use_the_resolved_query():
 def test_resolution_only_ever_appends(question, previous):
     resolved = resolve_followup(question, [Turn(question=p) for p in previous])
     assert resolved == question or resolved.startswith(question.strip())
+
+
+def test_the_topic_of_a_conversation_for_what_is_the_latest():
+    from retrieval.answering.followup import previous_topic
+
+    assert previous_topic([Turn("ما آخر أخبار اليمن؟"), Turn("what's the latest?"), Turn("شكرا")]) == "اليمن"
+    assert previous_topic([Turn("latest news about the US")]) == "US"  # no content terms, still the topic
+    assert previous_topic([Turn("What did Asiri say about the Houthis?")]) == "Asiri Houthis"
+    assert previous_topic([]) == ""

@@ -57,7 +57,20 @@ def test_the_topic_of_a_latest_news_question(question, topic):
     "أخبار الحكومة الجديدة",  # "new" describes the government
     "تطورات المرحلة الأخيرة",
     "ما الجديد الذي قدمته رؤية 2030؟",  # what the vision brought, not the latest news
+    "ما الجديد الذى أعلنته الوزارة؟",
+    "What is the last?",  # a bare "last"/"recent" is no request for news
+    "the last",
+    "recent",
     "",
 ])
 def test_other_questions_are_not_read_as_latest_news(question):
     assert latest_intent(question) is None
+
+
+@pytest.mark.parametrize("question", [
+    "any updates on that?", "what is the latest on this?", "ما الجديد عنها؟", "ما آخر الأخبار عنه؟", "ما آخر الأخبار في؟",
+    "latest news about the",
+])
+def test_a_topic_that_only_points_back_is_no_topic(question):
+    """The conversation supplies it, as for "what's the latest?"."""
+    assert latest_intent(question).topic == ""
