@@ -259,12 +259,13 @@ class Searcher:
         if into == "latin":
             words = arabic_words(query)
         else:
-            words = [w for w in latin_words(query)
-                     if not w.isdigit() and (t := analyze(w)) and (into or t[0] not in vocab)]
             # each word lower-cased and as written, the closer-matching spelling used: e5 is cased, and "Yemen"
             # finds «اليمن» where "yemen" finds only sound-alikes (README: XQuAD en→ar unchanged within a question)
-            written = {w.lower(): w for w in latin_words(query, cased=True)}
-            words = [(w, written[w]) if written.get(w, w) != w else w for w in words]
+            words = []
+            for written in latin_words(query, cased=True):
+                low = written.lower()
+                if not low.isdigit() and (t := analyze(low)) and (into or t[0] not in vocab):
+                    words.append(low if written == low else (low, written))
         out = self._translate(words, into or "arabic") if words else {}
         if not out and not into:
             return {}
