@@ -34,11 +34,20 @@ def test_weak_same_language_evidence_abstains(change):
     assert AbstentionPolicy().decide(dataclasses.replace(STRONG, **change))
 
 
-def test_cross_lingual_ignores_lexical_but_needs_dense_and_peak():
+def test_cross_lingual_ignores_lexical_and_weighs_dense_with_peak():
     cross = dataclasses.replace(STRONG, cross_lingual=True, lexical_overlap=0.0, lexical_best=0.0)
-    assert not AbstentionPolicy().decide(cross)
-    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_dense=0.738))  # "What is the capital of Peru?"
-    assert AbstentionPolicy().decide(dataclasses.replace(cross, sentence_peak=0.02))
+    policy = AbstentionPolicy()
+    assert not policy.decide(cross)
+    assert policy.confidence_cross(cross) == pytest.approx(0.86 + 0.5 * 0.07)
+    assert policy.decide(dataclasses.replace(cross, sentence_dense=0.738))  # "What is the capital of Peru?"
+    # a close best sentence that barely stands out still answers (news: where the Saudi index closed on 23 July,
+    # 0.823 / 0.025, which the separate peak gate of 0.03 refused)...
+    assert not policy.decide(dataclasses.replace(cross, sentence_dense=0.823, sentence_peak=0.025))
+    # ...a middling one must stand out more
+    assert policy.decide(dataclasses.replace(cross, sentence_dense=0.788, sentence_peak=0.024))
+    assert not policy.decide(dataclasses.replace(cross, sentence_dense=0.788, sentence_peak=0.04))
+    gated = AbstentionPolicy(min_peak_cross=0.03)
+    assert "sentence_peak" in gated.reasons(dataclasses.replace(cross, sentence_peak=0.02))[0]
 
 
 def test_thresholds_are_parameters_and_can_be_disabled():
