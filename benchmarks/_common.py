@@ -11,6 +11,13 @@ def pct(values: list[float], q: float) -> float:
     return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 1) if s else 0.0
 
 
+def norm_text(text: str) -> str:
+    """Arabic-normalised text with single spaces, for checking that a quote contains a gold answer."""
+    from corpus.normalize import normalize_arabic
+
+    return " ".join(normalize_arabic(text).split())
+
+
 def emit(result: dict, as_json: bool) -> None:
     """Print a result as JSON or as `key: value` lines."""
     if as_json:

