@@ -4,7 +4,8 @@ XQuAD and ARCD are Wikipedia paragraphs; this set is news. `benchmarks/data/saud
 holds questions written for articles of 2015-07-23 (each asked in English and in Arabic; its article named by
 URL, its answer by character offsets into that record's `content`, so no article text is in the repo), and
 questions about news of 2015 that the day does not carry.
-For each language: search Recall@1/@5 of the gold article (or a same-story copy), how often `ask` answers
+For each language: search Recall@1/@5 of the gold article (or a same-story copy) and whether the first hit
+holds the answer's words (answer@1, whichever paper ran them), how often `ask` answers
 the answerable ones, cites the gold first and quotes the answer, and how often it abstains on the rest.
 
     python3 benchmarks/news_answers.py --home /tmp/news-day [--features out.jsonl] [--json]
@@ -94,7 +95,7 @@ def main() -> int:
     with features as feats_out:
         for lang in args.languages:
             ranks, lat = [], []
-            answered = top = quoted = abstained = 0
+            answered = top = quoted = abstained = answer_first = 0
             for row in rows:
                 q = row[LANGUAGES[lang]]
                 t = time.perf_counter()
@@ -111,7 +112,10 @@ def main() -> int:
                     abstained += ans.abstained
                     continue
                 gold, copies, answer = golds[row["question_en"]]
-                ranks.append(gold_rank([h.article_id for h in service.search(q, k=10)], gold, copies))
+                found = service.search(q, k=10)
+                ranks.append(gold_rank([h.article_id for h in found], gold, copies))
+                # rule-free: the answer's words in the first hit, whichever paper ran them (stories repeat)
+                answer_first += bool(found) and norm_text(answer) in norm_text(service.manifest.article(found[0].article_id).text)
                 if ans.abstained:
                     continue
                 answered += 1
@@ -120,6 +124,7 @@ def main() -> int:
             n_ans, n_unans = len(ranks), len(rows) - len(ranks)
             res[lang] = {
                 **rank_metrics(ranks),
+                "answer@1": round(answer_first / max(n_ans, 1), 4),
                 "answered_rate": round(answered / max(n_ans, 1), 4),
                 "top_citation_gold_rate": round(top / max(n_ans, 1), 4),
                 "gold_answer_in_quote_rate": round(quoted / max(n_ans, 1), 4),
