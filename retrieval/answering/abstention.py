@@ -42,7 +42,7 @@ class AbstentionPolicy:
     (XQuAD en→ar): no signal separates well (best single-feature AUC 0.71, sentence_dense; a logistic
     regression over all features did no better). Separate gates at 0.78 (cosine) and 0.03 (peak) answered
     67% / abstained 78% there, but on hand-written English questions about SaudiNewsNet news
-    (benchmarks/news_answers.py) they refused 11 of 59 answerable questions, 10 of them on the peak alone.
+    (benchmarks/news_answers.py) they refused 11 of 59 answerable questions, all of them on the peak alone.
     The combined score at 0.805, chosen on both sets, answers 95% of those (6 of 8 unanswerable ones abstain,
     as before) and on XQuAD answers 68% / abstains 79%, at least as well as the two gates on each half (README).
     """
