@@ -18,6 +18,16 @@ def norm_text(text: str) -> str:
     return " ".join(normalize_arabic(text).split())
 
 
+def answer_features(service, question: str) -> dict:
+    """The abstention features `ask` would weigh for `question`, searched as `ask` searches (dates become windows)."""
+    from retrieval.answering import compose_extractive, detect_language
+
+    hits = service.search(question, k=5)
+    _, feats = compose_extractive(question, hits, service.manifest.article, service.embedder,
+                                  language=detect_language(question), return_features=True)
+    return feats.to_dict()
+
+
 def emit(result: dict, as_json: bool) -> None:
     """Print a result as JSON or as `key: value` lines."""
     if as_json:

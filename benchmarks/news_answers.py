@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, norm_text, pct
+from _common import answer_features, emit, norm_text, pct
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = REPO.parent / "shared" / "data" / "saudinewsnet" / "2015-07-23.zip"
@@ -83,7 +83,6 @@ def main() -> int:
     from khabar.app import build_service, open_index
     from khabar.evaluate import gold_rank, rank_metrics
     from khabar.settings import get_settings
-    from retrieval.answering import compose_extractive, detect_language
 
     rows = load_questions(args.questions)
     golds = gold_sets(rows, args.day)
@@ -103,10 +102,7 @@ def main() -> int:
                 lat.append((time.perf_counter() - t) * 1000)
                 answerable = row["kind"] == "answerable"
                 if feats_out is not None:
-                    hits = service.search(q, k=5)  # as `ask` searches (a date in the question becomes a window)
-                    _, feats = compose_extractive(q, hits, service.manifest.article, service.embedder,
-                                                  language=detect_language(q), return_features=True)
-                    feats_out.write(json.dumps({"question": q, "answerable": answerable, **feats.to_dict()},
+                    feats_out.write(json.dumps({"question": q, "answerable": answerable, **answer_features(service, q)},
                                                ensure_ascii=False) + "\n")
                 if not answerable:
                     abstained += ans.abstained

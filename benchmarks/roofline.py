@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit
 
 
 def _args() -> argparse.Namespace:
@@ -153,11 +155,7 @@ def main() -> int:
     graph = onnx_dir(model_dir, emb.path) / ONNX_FILE
     res["int8_graph_tokens_per_s"] = round(graph_tokens_per_s(graph, args.batch, args.seq, args.threads, args.repeat), 1)
     res["graph_share_of_bound"] = round(res["int8_graph_tokens_per_s"] / res["bound_tokens_per_s"], 3)
-    if args.json:
-        print(json.dumps(res))
-    else:
-        for k, v in res.items():
-            print(f"{k:26s} {v}")
+    emit(res, args.json)
     return 0
 
 
