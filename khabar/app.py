@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.settings import Settings
+from khabar.settings import Settings, find_dictionary
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,13 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
     index = index or open_index(settings, embedder=embedder)
     indexer = Indexer(store=index.store, manifest=index.manifest, lexical=index.lexical, embedder=index.embedder,
                       crosslingual=index.crosslingual)
+    dictionary = None
+    if (found := find_dictionary(settings.khabar_dictionary)) is not None:
+        from retrieval.dictionary import Dictionary
+
+        dictionary = Dictionary.open(found)
     searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder,
-                        crosslingual=index.crosslingual,
+                        crosslingual=index.crosslingual, dictionary=dictionary,
                         config=SearchConfig(cross_script_bonus=settings.khabar_cross_language_bonus))
     llm = None
     if settings.khabar_llm:

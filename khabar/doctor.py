@@ -52,6 +52,7 @@ class _Doctor:
 
     def run(self) -> None:
         self.check_model_folder()
+        self.check_dictionary()
         self.open_chroma()
         self.check_manifest()
         if self.manifest is not None:
@@ -59,6 +60,26 @@ class _Doctor:
             self.check_chunk_scripts()
             self.check_lexical()
             self.check_term_vectors()
+
+    # -- dictionary ----------------------------------------------------------------------------
+    def check_dictionary(self) -> None:
+        """Say whether English questions are looked up in a dictionary; a named one that cannot be read fails."""
+        from khabar.settings import find_dictionary
+        from retrieval.dictionary import Dictionary
+
+        setting = self.settings.khabar_dictionary
+        found = find_dictionary(setting)
+        if found is None:
+            why = "KHABAR_DICTIONARY=none" if setting.strip().lower() != "auto" else "none found"
+            self.add("dictionary", True, f"{why}: English words are translated by the embedding model alone; "
+                     "`bash scripts/get-dictionary.sh` fetches FreeDict's English-Arabic dictionary")
+            return
+        n = len(Dictionary.open(found))
+        if n == 0:
+            self.add("dictionary", False, f"{found} cannot be read or is empty; set KHABAR_DICTIONARY to a dictd "
+                     ".index file (its .dict.dz beside it), or to none")
+            return
+        self.add("dictionary", True, f"{found}: {n} English headwords")
 
     # -- model ---------------------------------------------------------------------------------
     def check_model_folder(self) -> None:

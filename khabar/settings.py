@@ -17,6 +17,26 @@ def default_model_dir() -> Path:
     return Path(platformdirs.user_cache_dir("khabar")) / "models"
 
 
+DICTIONARY_NAME = "freedict-eng-ara.index"
+
+
+def default_dictionary_dir() -> Path:
+    """Where `scripts/setup.sh` unpacks the English-Arabic dictionary when it cannot install it system-wide."""
+    return Path(platformdirs.user_cache_dir("khabar")) / "dictionaries"
+
+
+def find_dictionary(setting: str) -> Path | None:
+    """The dictd index `KHABAR_DICTIONARY` names; "auto" looks where Debian's package and setup put it."""
+    if setting.strip().lower() in ("", "none", "off"):
+        return None
+    if setting.strip().lower() != "auto":
+        return Path(setting).expanduser()
+    for where in (Path("/usr/share/dictd"), default_dictionary_dir()):
+        if (where / DICTIONARY_NAME).is_file():
+            return where / DICTIONARY_NAME
+    return None
+
+
 class Settings(BaseSettings):
     """Every Khabar setting; `.env.example` documents each one."""
 
@@ -33,6 +53,8 @@ class Settings(BaseSettings):
     khabar_collection: str = "khabar"
     # a corpus with Arabic and English articles: added to the other language's cosines (0 = one search)
     khabar_cross_language_bonus: float = Field(default=0.05, ge=0.0, le=1.0)
+    # English-Arabic dictionary (dictd .index) for English questions over Arabic text: auto | none | a path
+    khabar_dictionary: str = "auto"
 
     # Chroma server mode (empty host = embedded PersistentClient under KHABAR_HOME)
     chroma_host: str = ""

@@ -13,6 +13,10 @@ SHARED = Path(os.environ.get("KHABAR_SHARED", REPO.parent / "shared")).resolve()
 SEED = SHARED / "corpus" / "seed" / "000_84ffc645cff79ea0.txt"
 SNN = SHARED / "data" / "saudinewsnet"
 
+# Searches in tests translate English words with the term vectors alone, whatever dictionary the machine has
+# (tests/retrieval/test_dictionary.py sets one explicitly); child processes inherit this too.
+os.environ["KHABAR_DICTIONARY"] = "none"
+
 
 def default_sigint() -> None:
     """Give a child process the default Ctrl-C: a runner started as a background job ignores SIGINT, and its

@@ -9,7 +9,7 @@ import pytest
 
 from khabar.doctor import run_doctor
 from khabar.settings import get_settings
-from tests.retrieval.conftest import ids_everywhere, open_service
+from tests.retrieval.conftest import ids_everywhere, open_service, write_dictd
 
 
 @pytest.fixture
@@ -249,3 +249,12 @@ def test_chunk_scripts_of_an_older_index_reported_and_labelled(home):
     check = _check(rep, "chunk scripts")
     assert check["fixed"] and f"labelled {len(got['ids'])} chunks" in check["detail"]
     assert _check(run_doctor(_settings(home), fix=False), "chunk scripts")["detail"].startswith("every chunk")
+
+
+def test_dictionary_reported_and_a_named_unreadable_one_fails(home, tmp_path):
+    assert "translated by the embedding model alone" in _check(run_doctor(_settings(home), fix=False), "dictionary")["detail"]
+    index = write_dictd(tmp_path / "eng-ara", {"Camel": "الجمل", "Oil": "النفط"})
+    good = _check(run_doctor(_settings(home, khabar_dictionary=str(index)), fix=False), "dictionary")
+    assert good["ok"] and "2 English headwords" in good["detail"]
+    rep = run_doctor(_settings(home, khabar_dictionary=str(tmp_path / "absent.index")), fix=False)
+    assert not _check(rep, "dictionary")["ok"] and not rep["ok"]

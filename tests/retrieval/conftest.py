@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
 from collections.abc import Sequence
@@ -108,3 +109,31 @@ def real_embedder(tmp_path_factory):
     from khabar.settings import get_settings
 
     return load_embedder_from(get_settings(khabar_home=tmp_path_factory.mktemp("khabar-home")))
+
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def b64(n: int) -> str:
+    out = ""
+    while True:
+        out = B64[n % 64] + out
+        n //= 64
+        if not n:
+            return out
+
+
+def write_dictd(base: Path, entries: dict[str, str], *, compressed: bool = True) -> Path:
+    """A dictd pair as FreeDict ships it: `base.index` (headword, offset, length) and `base.dict[.dz]`."""
+    data, lines = b"", ["00-database-info\tA\tB"]
+    for head, body in entries.items():
+        entry = f"{head} /x/\n{body}\n".encode()
+        lines.append(f"{head}\t{b64(len(data))}\t{b64(len(entry))}")
+        data += entry
+    index = base.with_suffix(".index")
+    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if compressed:
+        Path(str(base) + ".dict.dz").write_bytes(gzip.compress(data))
+    else:
+        Path(str(base) + ".dict").write_bytes(data)
+    return index

@@ -1,0 +1,107 @@
+"""An English-Arabic dictionary (FreeDict's dictd files) for translating a question's English words.
+
+The term vectors translate an English word into the Arabic terms the embedding model puts nearest it, and
+for many words those are sound-alikes ("Sudan" → «سويد», "many" → «عديد»). A dictionary gives the word's
+meaning instead. It is optional: where it has no entry for a word, or there is no dictionary, the term vectors
+translate it (README "English questions over Arabic text" has the measured effect).
+
+FreeDict's English-Arabic dictionary (GPL) is not shipped with Khabar; `scripts/setup.sh` fetches Debian's
+package `dict-freedict-eng-ara` where apt is available, and any dictd `.index` file of the same layout works.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_SPLIT = re.compile(r"[،,;؛\n]")
+_SENSE = re.compile(r"^\d+\.\s*")  # "1. ممتاز" in an entry of numbered senses
+
+
+def _b64(text: str) -> int:
+    n = 0
+    for c in text:
+        n = n * 64 + _B64[c]
+    return n
+
+
+def base_forms(word: str) -> list[str]:
+    """`word` and the forms it may be inflected from, most likely first ("cities" → "city", "founded" → "found")."""
+    out = [word]
+    if len(word) > 4 and word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        out.append(word[:-1])
+        if word.endswith("es"):
+            out.append(word[:-2])
+    if len(word) > 4 and word.endswith("ed"):
+        out += [word[:-1], word[:-2]]
+    if len(word) > 5 and word.endswith("ing"):
+        out += [word[:-3] + "e", word[:-3]]
+    return out
+
+
+def parse_entry(entry: str) -> list[str]:
+    """The translations of one dictd entry: the lines after its headword line, split at commas, unnumbered."""
+    _, _, body = entry.partition("\n")
+    return [t for part in _SPLIT.split(body) if (t := _SENSE.sub("", part.strip()))]
+
+
+class Dictionary:
+    """Headword → translations, read from a dictd `.index` and the `.dict.dz` (or `.dict`) beside it."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]] | None = None, *, path: Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self._entries = entries
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_path: str | Path) -> "Dictionary":
+        """A dictionary read on first use, so questions that need no translation never pay for it."""
+        return cls(path=Path(index_path))
+
+    @property
+    def entries(self) -> dict[str, tuple[str, ...]]:
+        if self._entries is None:
+            with self._lock:
+                if self._entries is None:
+                    self._entries = self._read()
+        return self._entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, word: str) -> tuple[str, ...]:
+        """Translations of `word` (case-insensitive) or of the first of its base forms the dictionary has."""
+        entries = self.entries
+        for form in base_forms(word.lower()):
+            if form in entries:
+                return entries[form]
+        return ()
+
+    def _read(self) -> dict[str, tuple[str, ...]]:
+        index = self.path
+        base = str(index)[: -len(".index")] if str(index).endswith(".index") else str(index)
+        try:
+            dz, plain = Path(base + ".dict.dz"), Path(base + ".dict")
+            data = gzip.decompress(dz.read_bytes()) if dz.exists() else plain.read_bytes()
+            out: dict[str, list[str]] = {}
+            for line in index.read_text(encoding="utf-8").splitlines():
+                head, _, rest = line.partition("\t")
+                offset, _, length = rest.partition("\t")
+                if not length or head.startswith("00-database") or head.startswith("00database"):
+                    continue
+                start = _b64(offset)
+                entry = data[start : start + _b64(length)].decode("utf-8", errors="replace")
+                out.setdefault(head.lower(), []).extend(parse_entry(entry))
+        except (OSError, ValueError, KeyError, EOFError, gzip.BadGzipFile) as exc:
+            log.warning("dictionary %s cannot be read (%s); English words are translated without it", index, exc)
+            return {}
+        log.info("dictionary %s: %d headwords", index, len(out))
+        return {head: tuple(dict.fromkeys(t)) for head, t in out.items()}
