@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _SPLIT = re.compile(r"[،,;؛\n]")
 _SENSE = re.compile(r"^\d+\.\s*")  # "1. ممتاز" in an entry of numbered senses
+MAX_WORDS = 3  # longer "translations" are glosses ("ISIS" → «إيزيس - الرّبّة الرّئيسيّة المعبودة من»)
 
 
 def _b64(text: str) -> int:
@@ -48,9 +49,11 @@ def base_forms(word: str) -> list[str]:
 
 
 def parse_entry(entry: str) -> list[str]:
-    """The translations of one dictd entry: the lines after its headword line, split at commas, unnumbered."""
+    """The translations of one dictd entry: the lines after its headword line, split at commas, unnumbered, glosses
+    dropped (on XQuAD en→ar dropping them changed no question's rank)."""
     _, _, body = entry.partition("\n")
-    return [t for part in _SPLIT.split(body) if (t := _SENSE.sub("", part.strip()))]
+    parts = (_SENSE.sub("", part.strip()) for part in _SPLIT.split(body))
+    return [t for t in parts if t and len(t.split()) <= MAX_WORDS and " - " not in t]
 
 
 class Dictionary:
@@ -103,5 +106,6 @@ class Dictionary:
         except (OSError, ValueError, KeyError, EOFError, gzip.BadGzipFile) as exc:
             log.warning("dictionary %s cannot be read (%s); English words are translated without it", index, exc)
             return {}
-        log.info("dictionary %s: %d headwords", index, len(out))
-        return {head: tuple(dict.fromkeys(t)) for head, t in out.items()}
+        entries = {head: tuple(dict.fromkeys(t)) for head, t in out.items() if t}
+        log.info("dictionary %s: %d headwords", index, len(entries))
+        return entries

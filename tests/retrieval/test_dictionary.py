@@ -30,6 +30,8 @@ def test_entries_split_into_translations():
     assert parse_entry("Residuals /x/\nالترسّبات،  البواقي\n") == ["الترسّبات", "البواقي"]
     assert parse_entry("Football /x/\nكرة القدم\n") == ["كرة القدم"]
     assert parse_entry("A1 /x/\n1. ممتاز\n2. من الدرجة الأولى\n") == ["ممتاز", "من الدرجة الأولى"]
+    assert parse_entry("Isis /x/\nإيزيس - الرّبّة الرّئيسيّة المعبودة من\n") == []  # a gloss, not a translation
+    assert parse_entry("Nuclide /x/\nنوع من الذّرات الأخرى\n") == []
 
 
 @pytest.mark.parametrize("compressed", [True, False])
