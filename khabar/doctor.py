@@ -63,14 +63,14 @@ class _Doctor:
 
     # -- dictionary ----------------------------------------------------------------------------
     def check_dictionary(self) -> None:
-        """Say whether English questions are looked up in a dictionary; a named one that cannot be read fails."""
+        """Say whether English questions are looked up in a dictionary; one that is there but cannot be read fails."""
         from khabar.settings import find_dictionary
         from retrieval.dictionary import Dictionary
 
         setting = self.settings.khabar_dictionary
         found = find_dictionary(setting)
         if found is None:
-            why = "KHABAR_DICTIONARY=none" if setting.strip().lower() != "auto" else "none found"
+            why = "none found" if setting.strip().lower() == "auto" else f"KHABAR_DICTIONARY={setting.strip()!r}"
             self.add("dictionary", True, f"{why}: English words are translated by the embedding model alone; "
                      "`bash scripts/get-dictionary.sh` fetches FreeDict's English-Arabic dictionary")
             return

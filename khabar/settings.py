@@ -25,13 +25,20 @@ def default_dictionary_dir() -> Path:
     return Path(platformdirs.user_cache_dir("khabar")) / "dictionaries"
 
 
-def find_dictionary(setting: str) -> Path | None:
-    """The dictd index `KHABAR_DICTIONARY` names; "auto" looks where Debian's package and setup put it."""
-    if setting.strip().lower() in ("", "none", "off"):
+def dictionary_places() -> tuple[Path, ...]:
+    """Where KHABAR_DICTIONARY=auto looks: Debian's package, then the copy `scripts/get-dictionary.sh` unpacks."""
+    return (Path("/usr/share/dictd"), default_dictionary_dir())
+
+
+def find_dictionary(setting: str, places: tuple[Path, ...] | None = None) -> Path | None:
+    """The dictd index `KHABAR_DICTIONARY` names: "auto" is the first of `places` that has one; none, off or
+    empty is no dictionary; anything else is a path."""
+    value = setting.strip()
+    if value.lower() in ("", "none", "off"):
         return None
-    if setting.strip().lower() != "auto":
-        return Path(setting).expanduser()
-    for where in (Path("/usr/share/dictd"), default_dictionary_dir()):
+    if value.lower() != "auto":
+        return Path(value).expanduser()
+    for where in dictionary_places() if places is None else places:
         if (where / DICTIONARY_NAME).is_file():
             return where / DICTIONARY_NAME
     return None

@@ -94,18 +94,25 @@ class Dictionary:
         try:
             dz, plain = Path(base + ".dict.dz"), Path(base + ".dict")
             data = gzip.decompress(dz.read_bytes()) if dz.exists() else plain.read_bytes()
-            out: dict[str, list[str]] = {}
-            for line in index.read_text(encoding="utf-8").splitlines():
-                head, _, rest = line.partition("\t")
-                offset, _, length = rest.partition("\t")
-                if not length or head.startswith("00-database") or head.startswith("00database"):
-                    continue
-                start = _b64(offset)
-                entry = data[start : start + _b64(length)].decode("utf-8", errors="replace")
-                out.setdefault(head.lower(), []).extend(parse_entry(entry))
-        except (OSError, ValueError, KeyError, EOFError, gzip.BadGzipFile) as exc:
+            lines = index.read_text(encoding="utf-8").split("\n")
+        except Exception as exc:  # noqa: BLE001 - optional data: the search goes on without it
             log.warning("dictionary %s cannot be read (%s); English words are translated without it", index, exc)
             return {}
+        out: dict[str, list[str]] = {}
+        bad = 0
+        for line in lines:
+            fields = line.split("\t")
+            if len(fields) < 3 or not fields[0] or fields[0].startswith(("00-database", "00database")):
+                continue
+            try:
+                start = _b64(fields[1])
+                entry = data[start : start + _b64(fields[2])].decode("utf-8", errors="replace")
+            except KeyError:  # not base64: a damaged line costs its own entry only
+                bad += 1
+                continue
+            out.setdefault(fields[0].lower(), []).extend(parse_entry(entry))
         entries = {head: tuple(dict.fromkeys(t)) for head, t in out.items() if t}
+        if bad:
+            log.warning("dictionary %s: %d damaged index lines skipped", index, bad)
         log.info("dictionary %s: %d headwords", index, len(entries))
         return entries
