@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.settings import Settings, find_dictionary
+from khabar.settings import Settings, find_dictionaries
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,14 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
     index = index or open_index(settings, embedder=embedder)
     indexer = Indexer(store=index.store, manifest=index.manifest, lexical=index.lexical, embedder=index.embedder,
                       crosslingual=index.crosslingual)
-    dictionary = None
-    if (found := find_dictionary(settings.khabar_dictionary)) is not None:
+    dictionaries = {}
+    if found := find_dictionaries(settings.khabar_dictionary):
         from retrieval.dictionary import Dictionary
 
-        dictionary = Dictionary.open(found)
+        dictionaries = {into: Dictionary.open(path, source="en" if into == "arabic" else "ar")
+                        for into, path in found.items()}
     searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder,
-                        crosslingual=index.crosslingual, dictionary=dictionary,
+                        crosslingual=index.crosslingual, dictionaries=dictionaries,
                         config=SearchConfig(cross_script_bonus=settings.khabar_cross_language_bonus))
     llm = None
     if settings.khabar_llm:

@@ -63,23 +63,26 @@ class _Doctor:
 
     # -- dictionary ----------------------------------------------------------------------------
     def check_dictionary(self) -> None:
-        """Say whether English questions are looked up in a dictionary; one that is there but cannot be read fails."""
-        from khabar.settings import find_dictionary
+        """Say which dictionaries translate questions' words; one that is there but cannot be read fails."""
+        from khabar.settings import DICTIONARIES, find_dictionaries
         from retrieval.dictionary import Dictionary
 
-        setting = self.settings.khabar_dictionary
-        found = find_dictionary(setting)
-        if found is None:
-            why = "none found" if setting.strip().lower() == "auto" else f"KHABAR_DICTIONARY={setting.strip()!r}"
-            self.add("dictionary", True, f"{why}: English words are translated by the embedding model alone; "
-                     "`bash scripts/get-dictionary.sh` fetches FreeDict's English-Arabic dictionary")
-            return
-        n = len(Dictionary.open(found))
-        if n == 0:
-            self.add("dictionary", False, f"{found} cannot be read or is empty; set KHABAR_DICTIONARY to a dictd "
-                     ".index file (its .dict.dz beside it), or to none")
-            return
-        self.add("dictionary", True, f"{found}: {n} English headwords")
+        setting = self.settings.khabar_dictionary.strip()
+        found = find_dictionaries(setting)
+        names = {"arabic": "English-Arabic", "latin": "Arabic-English"}
+        for into, name in DICTIONARIES.items():
+            label = f"dictionary {names[into]}"
+            if into not in found:
+                why = "none found" if setting.lower() == "auto" else f"not in KHABAR_DICTIONARY={setting!r}"
+                self.add(label, True, f"{why}: those words are translated by the embedding model alone; "
+                         "`bash scripts/get-dictionary.sh` fetches FreeDict's dictionaries")
+                continue
+            n = len(Dictionary.open(found[into], source="en" if into == "arabic" else "ar"))
+            if n == 0:
+                self.add(label, False, f"{found[into]} cannot be read or is empty; remove it, or set "
+                         f"KHABAR_DICTIONARY to a folder holding FreeDict's {name} with its .dict.dz, or to none")
+                continue
+            self.add(label, True, f"{found[into]}: {n} headwords")
 
     # -- model ---------------------------------------------------------------------------------
     def check_model_folder(self) -> None:

@@ -17,31 +17,38 @@ def default_model_dir() -> Path:
     return Path(platformdirs.user_cache_dir("khabar")) / "models"
 
 
-DICTIONARY_NAME = "freedict-eng-ara.index"
+# FreeDict's dictd indexes: English→Arabic for English questions, Arabic→English for a mixed corpus's English side
+DICTIONARIES = {"arabic": "freedict-eng-ara.index", "latin": "freedict-ara-eng.index"}
 
 
 def default_dictionary_dir() -> Path:
-    """Where `scripts/setup.sh` unpacks the English-Arabic dictionary when it cannot install it system-wide."""
+    """Where `scripts/get-dictionary.sh` unpacks FreeDict's dictionaries when they are not installed system-wide."""
     return Path(platformdirs.user_cache_dir("khabar")) / "dictionaries"
 
 
 def dictionary_places() -> tuple[Path, ...]:
-    """Where KHABAR_DICTIONARY=auto looks: Debian's package, then the copy `scripts/get-dictionary.sh` unpacks."""
+    """Where KHABAR_DICTIONARY=auto looks: Debian's packages, then the copies `scripts/get-dictionary.sh` unpacks."""
     return (Path("/usr/share/dictd"), default_dictionary_dir())
 
 
-def find_dictionary(setting: str, places: tuple[Path, ...] | None = None) -> Path | None:
-    """The dictd index `KHABAR_DICTIONARY` names: "auto" is the first of `places` that has one; none, off or
-    empty is no dictionary; anything else is a path."""
+def find_dictionaries(setting: str, places: tuple[Path, ...] | None = None) -> dict[str, Path]:
+    """The dictd indexes KHABAR_DICTIONARY points at, by the script they translate into ("arabic", "latin").
+
+    "auto" takes each from the first of `places` that has it; none, off or empty is none; anything else is a
+    folder holding FreeDict's files (either or both).
+    """
     value = setting.strip()
     if value.lower() in ("", "none", "off"):
-        return None
-    if value.lower() != "auto":
-        return Path(value).expanduser()
-    for where in dictionary_places() if places is None else places:
-        if (where / DICTIONARY_NAME).is_file():
-            return where / DICTIONARY_NAME
-    return None
+        return {}
+    folders = (dictionary_places() if places is None else places) if value.lower() == "auto" else (
+        Path(value).expanduser(),)
+    found: dict[str, Path] = {}
+    for into, name in DICTIONARIES.items():
+        for where in folders:
+            if (where / name).is_file():
+                found[into] = where / name
+                break
+    return found
 
 
 class Settings(BaseSettings):
@@ -60,7 +67,8 @@ class Settings(BaseSettings):
     khabar_collection: str = "khabar"
     # a corpus with Arabic and English articles: added to the other language's cosines (0 = one search)
     khabar_cross_language_bonus: float = Field(default=0.05, ge=0.0, le=1.0)
-    # English-Arabic dictionary (dictd .index) for English questions over Arabic text: auto | none | a path
+    # FreeDict's English-Arabic (and Arabic-English) dictionaries for questions over the other language's
+    # articles: auto | none | a folder holding their dictd files
     khabar_dictionary: str = "auto"
 
     # Chroma server mode (empty host = embedded PersistentClient under KHABAR_HOME)

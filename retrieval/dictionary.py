@@ -1,12 +1,13 @@
-"""An English-Arabic dictionary (FreeDict's dictd files) for translating a question's English words.
+"""English-Arabic and Arabic-English dictionaries (FreeDict's dictd files) for translating a question's words.
 
 The term vectors translate an English word into the Arabic terms the embedding model puts nearest it, and
 for many words those are sound-alikes ("Sudan" → «سويد», "many" → «عديد»). A dictionary gives the word's
 meaning instead. It is optional: where it has no entry for a word, or there is no dictionary, the term vectors
-translate it (README "English questions over Arabic text" has the measured effect).
+translate it (README "A dictionary first" has the measured effect). The Arabic-English one translates an
+Arabic question's words for the English articles of a mixed corpus.
 
-FreeDict's English-Arabic dictionary (GPL) is not shipped with Khabar; `scripts/setup.sh` fetches Debian's
-package `dict-freedict-eng-ara` where apt is available, and any dictd `.index` file of the same layout works.
+FreeDict's dictionaries (GPL) are not shipped with Khabar; `scripts/get-dictionary.sh` fetches Debian's
+packages `dict-freedict-eng-ara` and `dict-freedict-ara-eng` where apt is available.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import gzip
 import logging
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+
+from corpus.normalize import normalize_arabic
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,18 @@ def base_forms(word: str) -> list[str]:
     return out
 
 
+def arabic_forms(word: str) -> list[str]:
+    """A normalised Arabic word and the headwords it may be written for: FreeDict's nouns mostly carry «ال»,
+    and a question's words carry clitics («والنفط» → «النفط», «نفط» → «النفط»)."""
+    n = normalize_arabic(word)
+    out = [n, "ال" + n]
+    for prefix in ("وال", "بال", "فال", "لل", "و", "ب", "ف", "ل"):
+        if n.startswith(prefix) and len(n) > len(prefix) + 2:
+            rest = n[len(prefix):]
+            out += ["ال" + rest, rest] if prefix.endswith("ل") else [rest, "ال" + rest]
+    return list(dict.fromkeys(out))
+
+
 def parse_entry(entry: str) -> list[str]:
     """The translations of one dictd entry: the lines after its headword line, split at commas, unnumbered, glosses
     dropped (on XQuAD en→ar dropping them changed no question's rank)."""
@@ -57,17 +73,27 @@ def parse_entry(entry: str) -> list[str]:
 
 
 class Dictionary:
-    """Headword → translations, read from a dictd `.index` and the `.dict.dz` (or `.dict`) beside it."""
+    """Headword → translations, read from a dictd `.index` and the `.dict.dz` (or `.dict`) beside it.
 
-    def __init__(self, entries: dict[str, tuple[str, ...]] | None = None, *, path: Path | None = None) -> None:
+    `source` is the headwords' language: "en" keys them lower-cased and looks words up by `base_forms`, "ar"
+    keys them normalised (`normalize_arabic`) and looks words up by `arabic_forms`.
+    """
+
+    def __init__(self, entries: dict[str, tuple[str, ...]] | None = None, *, path: Path | None = None,
+                 source: str = "en") -> None:
+        if source not in ("en", "ar"):
+            raise ValueError(f"source must be en or ar, not {source!r}")
         self.path = Path(path) if path else None
-        self._entries = entries
+        self.source = source
+        self._key: Callable[[str], str] = str.lower if source == "en" else normalize_arabic
+        self._forms: Callable[[str], list[str]] = (lambda w: base_forms(w.lower())) if source == "en" else arabic_forms
+        self._entries = None if entries is None else {self._key(k): tuple(v) for k, v in entries.items()}
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, index_path: str | Path) -> "Dictionary":
+    def open(cls, index_path: str | Path, *, source: str = "en") -> "Dictionary":
         """A dictionary read on first use, so questions that need no translation never pay for it."""
-        return cls(path=Path(index_path))
+        return cls(path=Path(index_path), source=source)
 
     @property
     def entries(self) -> dict[str, tuple[str, ...]]:
@@ -81,9 +107,9 @@ class Dictionary:
         return len(self.entries)
 
     def lookup(self, word: str) -> tuple[str, ...]:
-        """Translations of `word` (case-insensitive) or of the first of its base forms the dictionary has."""
+        """Translations of `word` (case and spelling aside) or of the first of its base forms the dictionary has."""
         entries = self.entries
-        for form in base_forms(word.lower()):
+        for form in self._forms(word):
             if form in entries:
                 return entries[form]
         return ()
@@ -96,7 +122,7 @@ class Dictionary:
             data = gzip.decompress(dz.read_bytes()) if dz.exists() else plain.read_bytes()
             lines = index.read_text(encoding="utf-8").split("\n")
         except Exception as exc:  # noqa: BLE001 - optional data: the search goes on without it
-            log.warning("dictionary %s cannot be read (%s); English words are translated without it", index, exc)
+            log.warning("dictionary %s cannot be read (%s); words are translated without it", index, exc)
             return {}
         out: dict[str, list[str]] = {}
         bad = 0
@@ -110,7 +136,7 @@ class Dictionary:
             except KeyError:  # not base64: a damaged line costs its own entry only
                 bad += 1
                 continue
-            out.setdefault(fields[0].lower(), []).extend(parse_entry(entry))
+            out.setdefault(self._key(fields[0]), []).extend(parse_entry(entry))
         entries = {head: tuple(dict.fromkeys(t)) for head, t in out.items() if t}
         if bad:
             log.warning("dictionary %s: %d damaged index lines skipped", index, bad)

@@ -251,10 +251,16 @@ def test_chunk_scripts_of_an_older_index_reported_and_labelled(home):
     assert _check(run_doctor(_settings(home), fix=False), "chunk scripts")["detail"].startswith("every chunk")
 
 
-def test_dictionary_reported_and_a_named_unreadable_one_fails(home, tmp_path):
-    assert "translated by the embedding model alone" in _check(run_doctor(_settings(home), fix=False), "dictionary")["detail"]
-    index = write_dictd(tmp_path / "eng-ara", {"Camel": "الجمل", "Oil": "النفط"})
-    good = _check(run_doctor(_settings(home, khabar_dictionary=str(index)), fix=False), "dictionary")
-    assert good["ok"] and "2 English headwords" in good["detail"]
-    rep = run_doctor(_settings(home, khabar_dictionary=str(tmp_path / "absent.index")), fix=False)
-    assert not _check(rep, "dictionary")["ok"] and not rep["ok"]
+def test_dictionaries_reported_and_an_unreadable_one_fails(home, tmp_path):
+    rep = run_doctor(_settings(home), fix=False)
+    for name in ("dictionary English-Arabic", "dictionary Arabic-English"):
+        assert _check(rep, name)["ok"] and "embedding model alone" in _check(rep, name)["detail"]
+    folder = tmp_path / "dicts"
+    folder.mkdir()
+    write_dictd(folder / "freedict-eng-ara", {"Camel": "الجمل", "Oil": "النفط"})
+    rep = run_doctor(_settings(home, khabar_dictionary=str(folder)), fix=False)
+    assert "2 headwords" in _check(rep, "dictionary English-Arabic")["detail"]
+    assert "not in KHABAR_DICTIONARY" in _check(rep, "dictionary Arabic-English")["detail"]
+    (folder / "freedict-ara-eng.index").write_text("damaged\tindex\n")  # no .dict.dz beside it
+    rep = run_doctor(_settings(home, khabar_dictionary=str(folder)), fix=False)
+    assert not _check(rep, "dictionary Arabic-English")["ok"] and not rep["ok"]

@@ -13,11 +13,16 @@ from retrieval.dictionary import Dictionary, base_forms, parse_entry
 from retrieval.search import SearchConfig, Searcher
 from tests.fakes import GlossEmbedder
 from tests.retrieval.conftest import service_over, write_dictd
-from tests.retrieval.test_search import ARTICLES
+from tests.retrieval.test_search import ARTICLES, ENGLISH
 
 @pytest.fixture(scope="module")
 def gloss_service(tmp_path_factory):
     return service_over(tmp_path_factory.mktemp("gloss-dict"), ARTICLES, GlossEmbedder())
+
+
+@pytest.fixture(scope="module")
+def mixed_service(tmp_path_factory):
+    return service_over(tmp_path_factory.mktemp("mixed-dict"), ARTICLES + ENGLISH, GlossEmbedder())
 
 
 def test_base_forms_undo_common_inflections():
@@ -81,7 +86,8 @@ def test_the_dictionary_translates_first_and_the_term_vectors_the_rest(gloss_ser
     camel, taif = terms("الهجن")[0], terms("الطائف")[0]
     d = Dictionary({"camel": ("الهجن",), "taif": ("الطائف",), "race": ("كلمة لا يعرفها الفهرس",)})
     with_dict = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=emb,
-                         crosslingual=s.crosslingual, dictionary=d, config=SearchConfig(translation_weight=5.0))
+                         crosslingual=s.crosslingual, dictionaries={"arabic": d},
+                         config=SearchConfig(translation_weight=5.0))
     n = len(emb.word_calls)
     out = with_dict._translated_terms("Camels of Taif race")
     assert out[camel] == 1.0 and out[taif] == 1.0
@@ -90,16 +96,34 @@ def test_the_dictionary_translates_first_and_the_term_vectors_the_rest(gloss_ser
     n = len(emb.word_calls)
     assert with_dict.search("Camels of Taif", k=3)[0].article_id == "camel"
     assert len(emb.word_calls) == n  # every word from the dictionary: the model embedded none
-    # a mixed corpus: an English question's words for the Arabic pool are looked up too (known ones included)...
-    assert with_dict._translated_terms("camel races", into="arabic")[camel] == 1.0
-    # ...but an Arabic question's words for the English pool never are: the dictionary is English-Arabic
-    asked: list[str] = []
-    spy = Dictionary({"camel": ("الهجن",)})
-    spy.lookup = lambda word: asked.append(word) or ()
-    spied = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=emb,
-                     crosslingual=s.crosslingual, dictionary=spy)
-    assert spied._translated_terms("سباق الهجن", into="latin") == s._translated_terms("سباق الهجن", into="latin")
-    assert spied._translated_terms("سباق الهجن") == {} and asked == []
+    # without term vectors at all, the dictionary still translates
+    bare = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=emb, dictionaries={"arabic": d})
+    assert bare._translated_terms("Camels of Taif") == {camel: 1.0, taif: 1.0}
+
+
+def test_a_mixed_corpus_looks_words_up_in_the_dictionary_of_their_language(mixed_service):
+    """English words for the Arabic articles in the English-Arabic dictionary, Arabic ones for the English
+    articles in the Arabic-English one; each dictionary only ever sees words of its own language."""
+    s = mixed_service.searcher
+    asked: dict[str, list[str]] = {"arabic": [], "latin": []}
+
+    def spy(d: Dictionary, into: str) -> Dictionary:
+        inner = d.lookup
+        d.lookup = lambda word: asked[into].append(word if isinstance(word, str) else word[0]) or inner(word)
+        return d
+
+    en_ar = spy(Dictionary({"falcon": ("الصقر",)}), "arabic")
+    ar_en = spy(Dictionary({"الصقر": ("Falcon", "Hawk"), "الحمام": ("Pigeons",)}, source="ar"), "latin")
+    both = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                    crosslingual=s.crosslingual, dictionaries={"arabic": en_ar, "latin": ar_en})
+    falcon_ar, falcon_en, pigeon_en = terms("الصقر")[0], terms("falcon")[0], terms("pigeons")[0]
+    assert both._translated_terms("falcon", into="arabic")[falcon_ar] == 1.0
+    # «وحمامة» finds no headword; «الصقر» written «والصقر» does, by its clitic-free form; "Hawk" is no index term
+    out = both._translated_terms("والصقر حمام", into="latin")
+    assert out[falcon_en] == 1.0 and out[pigeon_en] == 1.0 and terms("hawk")[0] not in out
+    assert asked["arabic"] == ["falcon"] and set(asked["latin"]) == {"والصقر", "حمام"}
+    hits = both.search("والصقر حمام", k=10, mode="hybrid")
+    assert [h.article_id for h in hits if h.source == "reuters"][0] == "falcon-en"
 
 
 def test_a_broken_dictionary_falls_back_to_the_term_vectors(gloss_service, caplog):
@@ -110,39 +134,43 @@ def test_a_broken_dictionary_falls_back_to_the_term_vectors(gloss_service, caplo
             raise RuntimeError("bad file")
 
     broken = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
-                      crosslingual=s.crosslingual, dictionary=Broken())
+                      crosslingual=s.crosslingual, dictionaries={"arabic": Broken()})
     with caplog.at_level(logging.WARNING):
         out = broken._translated_terms("camel race")
     assert out == s._translated_terms("camel race") and "translating without it" in caplog.text
 
 
-def test_the_real_freedict_dictionary_that_setup_fetches():
-    """`make setup` puts FreeDict's English-Arabic dictionary where KHABAR_DICTIONARY=auto finds it."""
-    from khabar.settings import find_dictionary
+def real_dictionaries() -> dict[str, Path]:
+    """Both FreeDict dictionaries where `make setup` puts them (a skip only where apt-get cannot fetch them)."""
+    from khabar.settings import DICTIONARIES, find_dictionaries
 
-    found = find_dictionary("auto")
-    if found is None and shutil.which("apt-get") is None:
-        pytest.skip("no apt-get here to fetch Debian's dict-freedict-eng-ara; set KHABAR_DICTIONARY to a dictd file")
-    assert found is not None, "no English-Arabic dictionary: run `make setup` (scripts/get-dictionary.sh)"
-    d = Dictionary.open(found)
-    assert len(d) > 80_000
+    found = find_dictionaries("auto")
+    if len(found) < len(DICTIONARIES) and shutil.which("apt-get") is None:
+        pytest.skip("no apt-get here to fetch Debian's dict-freedict-eng-ara and dict-freedict-ara-eng")
+    assert len(found) == len(DICTIONARIES), "FreeDict's dictionaries missing: run `make setup` (scripts/get-dictionary.sh)"
+    return found
+
+
+def test_the_real_freedict_dictionaries_that_setup_fetches():
+    found = real_dictionaries()
+    en_ar, ar_en = Dictionary.open(found["arabic"]), Dictionary.open(found["latin"], source="ar")
+    assert len(en_ar) > 80_000 and len(ar_en) > 45_000
     for en, ar in {"Sudan": "السودان", "Yemen": "اليمن", "oil": "النفط", "king": "الملك", "cities": "المدن"}.items():
-        assert ar in d.lookup(en), (en, d.lookup(en))
+        assert ar in en_ar.lookup(en), (en, en_ar.lookup(en))
+    for ar, en in {"السودان": "Sudan", "والنفط": "Oil", "نفط": "Oil", "للملك": "King", "بالمدينة": "City"}.items():
+        assert en in ar_en.lookup(ar), (ar, ar_en.lookup(ar))
 
 
 @pytest.mark.slow
 def test_english_questions_over_real_news_with_the_real_dictionary_and_model(tmp_path, real_embedder):
     """The whole real path: FreeDict, the e5 model, embedded Chroma and SaudiNewsNet articles."""
     from khabar.app import build_service, open_index
-    from khabar.settings import find_dictionary, get_settings
+    from khabar.settings import get_settings
     from tests.retrieval.conftest import CountingEmbedder, make_snn_zip
 
-    found = find_dictionary("auto")
-    if found is None and shutil.which("apt-get") is None:
-        pytest.skip("no apt-get here to fetch Debian's dict-freedict-eng-ara")
-    assert found is not None, "no English-Arabic dictionary: run `make setup` (scripts/get-dictionary.sh)"
+    folder = real_dictionaries()["arabic"].parent
     emb = CountingEmbedder(real_embedder)
-    settings = get_settings(khabar_home=tmp_path / "home", chroma_host="", khabar_dictionary=str(found))
+    settings = get_settings(khabar_home=tmp_path / "home", chroma_host="", khabar_dictionary=str(folder))
     service = build_service(settings, index=open_index(settings, embedder=emb))
     assert service.indexer.ingest([make_snn_zip(tmp_path / "day.zip", 60)]).failed == 0
     words: list = []
@@ -160,16 +188,19 @@ def test_english_questions_over_real_news_with_the_real_dictionary_and_model(tmp
         assert title in hits[0].title and hits[0].lexical_score > 0
 
 
-def test_find_dictionary_reads_the_setting(tmp_path):
-    from khabar.settings import DICTIONARY_NAME, find_dictionary
+def test_find_dictionaries_reads_the_setting(tmp_path):
+    from khabar.settings import DICTIONARIES, find_dictionaries
 
     system, cache = tmp_path / "usr-share-dictd", tmp_path / "cache"
     system.mkdir()
     cache.mkdir()
-    assert find_dictionary("auto", (system, cache)) is None
-    (cache / DICTIONARY_NAME).write_text("")
-    assert find_dictionary("auto", (system, cache)) == cache / DICTIONARY_NAME
-    (system / DICTIONARY_NAME).write_text("")
-    assert find_dictionary(" AUTO ", (system, cache)) == system / DICTIONARY_NAME  # the installed package first
-    assert find_dictionary("none") is None and find_dictionary("off") is None and find_dictionary("") is None
-    assert find_dictionary("~/d/eng-ara.index") == Path.home() / "d" / "eng-ara.index"
+    en_ar, ar_en = DICTIONARIES["arabic"], DICTIONARIES["latin"]
+    assert find_dictionaries("auto", (system, cache)) == {}
+    (cache / en_ar).write_text("")
+    (cache / ar_en).write_text("")
+    assert find_dictionaries("auto", (system, cache)) == {"arabic": cache / en_ar, "latin": cache / ar_en}
+    (system / en_ar).write_text("")  # the installed package first, each dictionary on its own
+    assert find_dictionaries(" AUTO ", (system, cache)) == {"arabic": system / en_ar, "latin": cache / ar_en}
+    assert find_dictionaries("none") == find_dictionaries("off") == find_dictionaries("") == {}
+    assert find_dictionaries(str(system)) == {"arabic": system / en_ar}  # a folder: what it holds
+    assert find_dictionaries("~/no-such-folder") == {}
