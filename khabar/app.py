@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.settings import Settings, find_dictionaries
+from khabar.settings import DICTIONARY_SOURCES, Settings, find_dictionaries
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,11 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
     if found := find_dictionaries(settings.khabar_dictionary):
         from retrieval.dictionary import Dictionary
 
-        dictionaries = {into: Dictionary.open(path, source="en" if into == "arabic" else "ar")
-                        for into, path in found.items()}
+        dictionaries = {into: Dictionary.open(path, source=DICTIONARY_SOURCES[into]) for into, path in found.items()}
+    elif settings.khabar_dictionary.strip().lower() not in ("auto", "none", "off", ""):
+        log.warning("KHABAR_DICTIONARY=%s holds no FreeDict dictionary (freedict-eng-ara.index, "
+                    "freedict-ara-eng.index); words are translated by the embedding model alone",
+                    settings.khabar_dictionary)
     searcher = Searcher(store=index.store, lexical=index.lexical, manifest=index.manifest, embedder=index.embedder,
                         crosslingual=index.crosslingual, dictionaries=dictionaries,
                         config=SearchConfig(cross_script_bonus=settings.khabar_cross_language_bonus))

@@ -63,24 +63,31 @@ class _Doctor:
 
     # -- dictionary ----------------------------------------------------------------------------
     def check_dictionary(self) -> None:
-        """Say which dictionaries translate questions' words; one that is there but cannot be read fails."""
-        from khabar.settings import DICTIONARIES, find_dictionaries
+        """Say which dictionaries translate questions' words; a folder named that holds none, or one that is there
+        but cannot be read, fails."""
+        from khabar.settings import DICTIONARIES, DICTIONARY_SOURCES, find_dictionaries
         from retrieval.dictionary import Dictionary
 
         setting = self.settings.khabar_dictionary.strip()
         found = find_dictionaries(setting)
+        off = setting.lower() in ("none", "off", "")
+        if not found and not off and setting.lower() != "auto":
+            self.add("dictionaries", False, f"KHABAR_DICTIONARY={setting!r} holds neither "
+                     f"{' nor '.join(DICTIONARIES.values())}; name a folder holding FreeDict's files, auto or none")
+            return
         names = {"arabic": "English-Arabic", "latin": "Arabic-English"}
-        for into, name in DICTIONARIES.items():
+        for into in DICTIONARIES:
             label = f"dictionary {names[into]}"
             if into not in found:
-                why = "none found" if setting.lower() == "auto" else f"not in KHABAR_DICTIONARY={setting!r}"
+                why = ("KHABAR_DICTIONARY=none" if off else "none found" if setting.lower() == "auto"
+                       else f"not in {setting}")
                 self.add(label, True, f"{why}: those words are translated by the embedding model alone; "
                          "`bash scripts/get-dictionary.sh` fetches FreeDict's dictionaries")
                 continue
-            n = len(Dictionary.open(found[into], source="en" if into == "arabic" else "ar"))
+            n = len(Dictionary.open(found[into], source=DICTIONARY_SOURCES[into]))
             if n == 0:
                 self.add(label, False, f"{found[into]} cannot be read or is empty; remove it, or set "
-                         f"KHABAR_DICTIONARY to a folder holding FreeDict's {name} with its .dict.dz, or to none")
+                         "KHABAR_DICTIONARY to a folder holding FreeDict's files with their .dict.dz, or to none")
                 continue
             self.add(label, True, f"{found[into]}: {n} headwords")
 

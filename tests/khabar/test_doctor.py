@@ -253,14 +253,19 @@ def test_chunk_scripts_of_an_older_index_reported_and_labelled(home):
 
 def test_dictionaries_reported_and_an_unreadable_one_fails(home, tmp_path):
     rep = run_doctor(_settings(home), fix=False)
-    for name in ("dictionary English-Arabic", "dictionary Arabic-English"):
-        assert _check(rep, name)["ok"] and "embedding model alone" in _check(rep, name)["detail"]
+    for name in ("dictionary English-Arabic", "dictionary Arabic-English"):  # the suite runs with none
+        assert _check(rep, name)["ok"] and "KHABAR_DICTIONARY=none" in _check(rep, name)["detail"]
     folder = tmp_path / "dicts"
     folder.mkdir()
     write_dictd(folder / "freedict-eng-ara", {"Camel": "الجمل", "Oil": "النفط"})
     rep = run_doctor(_settings(home, khabar_dictionary=str(folder)), fix=False)
-    assert "2 headwords" in _check(rep, "dictionary English-Arabic")["detail"]
-    assert "not in KHABAR_DICTIONARY" in _check(rep, "dictionary Arabic-English")["detail"]
+    good = _check(rep, "dictionary English-Arabic")
+    assert good["ok"] and "2 headwords" in good["detail"]
+    assert _check(rep, "dictionary Arabic-English")["ok"] and "not in" in _check(rep, "dictionary Arabic-English")["detail"]
+    # a setting that names nothing usable is a misconfiguration, not "no dictionary"
+    for wrong in (folder / "freedict-eng-ara.index", tmp_path / "no-such-folder"):
+        rep = run_doctor(_settings(home, khabar_dictionary=str(wrong)), fix=False)
+        assert not _check(rep, "dictionaries")["ok"] and not rep["ok"]
     (folder / "freedict-ara-eng.index").write_text("damaged\tindex\n")  # no .dict.dz beside it
     rep = run_doctor(_settings(home, khabar_dictionary=str(folder)), fix=False)
     assert not _check(rep, "dictionary Arabic-English")["ok"] and not rep["ok"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.analysis import terms
-from retrieval.dictionary import Dictionary, base_forms, parse_entry
+from retrieval.dictionary import Dictionary, arabic_stems, base_forms, parse_entry
 from retrieval.search import SearchConfig, Searcher
 from tests.fakes import GlossEmbedder
 from tests.retrieval.conftest import service_over, write_dictd
@@ -30,6 +30,21 @@ def test_base_forms_undo_common_inflections():
     assert "found" in base_forms("founded") and "race" in base_forms("raced")
     assert "make" in base_forms("making") and base_forms("races")[1] == "race"
     assert base_forms("gas") == ["gas"] and base_forms("press") == ["press"]
+
+
+def test_arabic_words_lose_al_and_their_clitics_but_short_words_stay_whole():
+    assert arabic_stems("النفط") == ["نفط"] and arabic_stems("والنفط") == ["والنفط", "نفط"]
+    assert arabic_stems("للملك") == ["للملك", "ملك"] and arabic_stems("بالمدينة") == ["بالمدينه", "مدينه"]
+    assert arabic_stems("وزارة") == ["وزاره", "زاره"]  # the whole word is tried first
+    assert arabic_stems("فيلم") == ["فيلم"] and arabic_stems("الله") == ["الله"]  # too short to strip
+
+
+def test_arabic_lookups_pool_the_word_with_and_without_al():
+    d = Dictionary({"مدينة": ["Polis"], "المدينة": ["City"], "النفط": ["Oil"], "نفط": ["Oil", "Petroleum"]},
+                   source="ar")
+    assert d.lookup("بالمدينة") == ("Polis", "City") and d.lookup("مدينه") == ("Polis", "City")
+    assert d.lookup("والنفط") == ("Oil", "Petroleum") and d.lookup("فيلم") == ()
+    assert Dictionary({"Oil": ["النفط"], "oil": ["زيت"]}).lookup("OIL") == ("النفط", "زيت")  # folded keys pool
 
 
 def test_entries_split_into_translations():
@@ -118,12 +133,30 @@ def test_a_mixed_corpus_looks_words_up_in_the_dictionary_of_their_language(mixed
                     crosslingual=s.crosslingual, dictionaries={"arabic": en_ar, "latin": ar_en})
     falcon_ar, falcon_en, pigeon_en = terms("الصقر")[0], terms("falcon")[0], terms("pigeons")[0]
     assert both._translated_terms("falcon", into="arabic")[falcon_ar] == 1.0
-    # «وحمامة» finds no headword; «الصقر» written «والصقر» does, by its clitic-free form; "Hawk" is no index term
+    # «الصقر» written «والصقر» is found by its clitic-free form; "Hawk" is no index term
     out = both._translated_terms("والصقر حمام", into="latin")
     assert out[falcon_en] == 1.0 and out[pigeon_en] == 1.0 and terms("hawk")[0] not in out
     assert asked["arabic"] == ["falcon"] and set(asked["latin"]) == {"والصقر", "حمام"}
-    hits = both.search("والصقر حمام", k=10, mode="hybrid")
-    assert [h.article_id for h in hits if h.source == "reuters"][0] == "falcon-en"
+    # with no term vectors, the English article's lexical evidence comes from the dictionary alone
+    no_vectors = {"store": s.store, "lexical": s.lexical, "manifest": s.manifest, "embedder": s.embedder}
+    plain = {h.article_id: h for h in Searcher(**no_vectors).search("والصقر حمام", k=10)}
+    looked_up = {h.article_id: h for h in Searcher(**no_vectors, dictionaries={"latin": ar_en}).search("والصقر حمام", k=10)}
+    assert not plain.get("falcon-en") or not plain["falcon-en"].lexical_score
+    assert looked_up["falcon-en"].lexical_score > 1 and looked_up["oil-en"].lexical_score < 1e-6
+
+
+def test_the_service_opens_each_dictionary_for_its_language(tmp_path, fake_embedder):
+    """build_service gives the English-Arabic file English headwords and the Arabic-English one Arabic headwords."""
+    from khabar.app import build_service, open_index
+    from khabar.settings import DICTIONARIES, get_settings
+
+    folder = tmp_path / "dicts"
+    folder.mkdir()
+    write_dictd(folder / DICTIONARIES["arabic"].removesuffix(".index"), {"Oil": "النفط"})
+    write_dictd(folder / DICTIONARIES["latin"].removesuffix(".index"), {"النفط": "Oil"})
+    settings = get_settings(khabar_home=tmp_path / "home", chroma_host="", khabar_dictionary=str(folder))
+    d = build_service(settings, index=open_index(settings, embedder=fake_embedder)).searcher.dictionaries
+    assert d["arabic"].lookup("oil") == ("النفط",) and d["latin"].lookup("والنفط") == ("Oil",)
 
 
 def test_a_broken_dictionary_falls_back_to_the_term_vectors(gloss_service, caplog):
