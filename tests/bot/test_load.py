@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+
+import pytest
 
 from discord.ext.test import backend
 import discord.ext.test as dpytest
@@ -19,6 +22,18 @@ QUESTIONS = [
     ("ما هي الحرب العالمية ضد الفاشية؟", Filters(source="xinhua")),
     ("Xi China Russia cooperation 2020", Filters(since="2020-01-01", until="2021-12-31")),
 ]
+
+
+@pytest.fixture(autouse=True)
+def frozen_heap():
+    """Measure the bot's own stalls, not the test run's: full garbage collections of the suite's heap take
+    360-380 ms by the time these tests run (measured with gc.callbacks), and one landed inside the window once
+    (a 240 ms "stall" in CI). The heap so far is collected, then frozen out of later collections; the bot's own
+    objects are still collected."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 class LagMeter:
