@@ -23,6 +23,11 @@ DICTIONARIES = {"arabic": "freedict-eng-ara.index", "latin": "freedict-ara-eng.i
 DICTIONARY_SOURCES = {"arabic": "en", "latin": "ar"}
 
 
+def dictionaries_off(setting: str) -> bool:
+    """KHABAR_DICTIONARY asks for no dictionary (none, off or empty)."""
+    return setting.strip().lower() in ("", "none", "off")
+
+
 def default_dictionary_dir() -> Path:
     """Where `scripts/get-dictionary.sh` unpacks FreeDict's dictionaries when they are not installed system-wide."""
     return Path(platformdirs.user_cache_dir("khabar")) / "dictionaries"
@@ -40,7 +45,7 @@ def find_dictionaries(setting: str, places: tuple[Path, ...] | None = None) -> d
     folder holding FreeDict's files (either or both).
     """
     value = setting.strip()
-    if value.lower() in ("", "none", "off"):
+    if dictionaries_off(value):
         return {}
     folders = (dictionary_places() if places is None else places) if value.lower() == "auto" else (
         Path(value).expanduser(),)
