@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.settings import DICTIONARY_SOURCES, Settings, dictionaries_off, find_dictionaries
+from khabar.settings import DICTIONARY_SOURCES, Settings, dictionary_folder, find_dictionaries
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def build_service(settings: Settings, *, embedder=None, index: Index | None = No
         from retrieval.dictionary import Dictionary
 
         dictionaries = {into: Dictionary.open(path, source=DICTIONARY_SOURCES[into]) for into, path in found.items()}
-    elif not dictionaries_off(settings.khabar_dictionary) and settings.khabar_dictionary.strip().lower() != "auto":
+    elif dictionary_folder(settings.khabar_dictionary) is not None:
         log.warning("KHABAR_DICTIONARY=%s holds no FreeDict dictionary (freedict-eng-ara.index, "
                     "freedict-ara-eng.index); words are translated by the embedding model alone",
                     settings.khabar_dictionary)

@@ -65,13 +65,13 @@ class _Doctor:
     def check_dictionary(self) -> None:
         """Say which dictionaries translate questions' words; a folder named that holds none, or one that is there
         but cannot be read, fails."""
-        from khabar.settings import DICTIONARIES, DICTIONARY_SOURCES, dictionaries_off, find_dictionaries
+        from khabar.settings import DICTIONARIES, DICTIONARY_SOURCES, dictionaries_off, dictionary_folder, find_dictionaries
         from retrieval.dictionary import Dictionary
 
         setting = self.settings.khabar_dictionary.strip()
         found = find_dictionaries(setting)
         off = dictionaries_off(setting)
-        if not found and not off and setting.lower() != "auto":
+        if not found and dictionary_folder(setting) is not None:
             self.add("dictionaries", False, f"KHABAR_DICTIONARY={setting!r} holds neither "
                      f"{' nor '.join(DICTIONARIES.values())}; name a folder holding FreeDict's files, auto or none")
             return

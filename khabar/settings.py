@@ -38,17 +38,22 @@ def dictionary_places() -> tuple[Path, ...]:
     return (Path("/usr/share/dictd"), default_dictionary_dir())
 
 
+def dictionary_folder(setting: str) -> Path | None:
+    """The folder KHABAR_DICTIONARY names, or None for auto and for none, off or empty."""
+    value = setting.strip()
+    return None if dictionaries_off(value) or value.lower() == "auto" else Path(value).expanduser()
+
+
 def find_dictionaries(setting: str, places: tuple[Path, ...] | None = None) -> dict[str, Path]:
     """The dictd indexes KHABAR_DICTIONARY points at, by the script they translate into ("arabic", "latin").
 
     "auto" takes each from the first of `places` that has it; none, off or empty is none; anything else is a
     folder holding FreeDict's files (either or both).
     """
-    value = setting.strip()
-    if dictionaries_off(value):
+    if dictionaries_off(setting):
         return {}
-    folders = (dictionary_places() if places is None else places) if value.lower() == "auto" else (
-        Path(value).expanduser(),)
+    folder = dictionary_folder(setting)
+    folders = (folder,) if folder is not None else dictionary_places() if places is None else places
     found: dict[str, Path] = {}
     for into, name in DICTIONARIES.items():
         for where in folders:

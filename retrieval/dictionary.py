@@ -80,7 +80,7 @@ class Dictionary:
     """Headword → translations, read from a dictd `.index` and the `.dict.dz` (or `.dict`) beside it.
 
     `source` is the headwords' language: "en" keys them lower-cased and looks words up by `base_forms`, "ar"
-    keys them normalised (`normalize_arabic`) and looks words up by `arabic_forms`.
+    keys them normalised (`normalize_arabic`) and looks words up by `arabic_stems`.
     """
 
     def __init__(self, entries: dict[str, tuple[str, ...]] | None = None, *, path: Path | None = None,

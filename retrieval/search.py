@@ -269,10 +269,11 @@ class Searcher:
                 low = written.lower()
                 if not low.isdigit() and (t := analyze(low)) and (into or t[0] not in vocab):
                     words.append(low if written == low else (low, written))
+        target = into or "arabic"
         out: dict[str, float] = {}
-        if words and (dictionary := self.dictionaries.get(into or "arabic")) is not None:
-            out, words = self._dictionary_terms(words, dictionary, into or "arabic")
-        for term, w in (self._translate(words, into or "arabic") if words else {}).items():
+        if words and (dictionary := self.dictionaries.get(target)) is not None:
+            out, words = self._dictionary_terms(words, dictionary, target)
+        for term, w in (self._translate(words, target) if words else {}).items():
             out[term] = max(out.get(term, 0.0), w)
         if not out and not into:
             return {}
