@@ -94,7 +94,7 @@ def main() -> int:
             ok_top += 1
             part[2] += 1
         golds = [norm_text(g) for g in answers_by_qid.get(qid, []) if g.strip()]
-        if any(g and g in norm_text(c.quote) for c in ans.citations for g in golds):
+        if any(g and g in quote for quote in map(norm_text, (c.quote for c in ans.citations)) for g in golds):
             ok_quote += 1
     if feats_out is not None:
         feats_out.close()

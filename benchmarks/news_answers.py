@@ -108,15 +108,16 @@ def main() -> int:
                     abstained += ans.abstained
                     continue
                 gold, copies, answer = golds[row["question_en"]]
+                want = norm_text(answer)
                 found = service.search(q, k=10)
                 ranks.append(gold_rank([h.article_id for h in found], gold, copies))
                 # rule-free: the answer's words in the first hit, whichever paper ran them (stories repeat)
-                answer_first += bool(found) and norm_text(answer) in norm_text(service.manifest.article(found[0].article_id).text)
+                answer_first += bool(found) and want in norm_text(service.manifest.article(found[0].article_id).text)
                 if ans.abstained:
                     continue
                 answered += 1
                 top += bool(ans.citations) and ans.citations[0].article_id in {gold, *copies}
-                quoted += any(norm_text(answer) in norm_text(c.quote) for c in ans.citations)
+                quoted += any(want in norm_text(c.quote) for c in ans.citations)
             n_ans, n_unans = len(ranks), len(rows) - len(ranks)
             res[lang] = {
                 **rank_metrics(ranks),
