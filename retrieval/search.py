@@ -256,8 +256,9 @@ class Searcher:
         """BM25 terms for a query with Latin words the index does not know (or, `into` a script, with any
         words of the other script): its own known terms at weight 1 plus the index terms nearest each such
         word ({} when no word needs translating, or it fails; `into` a script, the known terms alone then)."""
-        if self.crosslingual is None and "arabic" not in self.dictionaries and not into:
-            return {}
+        if not into and (self.crosslingual is None and "arabic" not in self.dictionaries
+                         or not self.lexical.script_counts()["arabic"]):
+            return {}  # nothing to translate with, or an index with no Arabic text to translate into
         vocab, analyze = self.lexical.vocab, self.lexical.analyzer
         if into == "latin":
             words = arabic_words(query)

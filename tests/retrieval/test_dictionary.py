@@ -145,6 +145,24 @@ def test_a_mixed_corpus_looks_words_up_in_the_dictionary_of_their_language(mixed
     assert looked_up["falcon-en"].lexical_score > 1 and looked_up["oil-en"].lexical_score < 1e-6
 
 
+def test_an_english_only_corpus_never_reads_the_english_arabic_dictionary(tmp_path):
+    """With no Arabic text to translate into, an English word the index lacks costs no dictionary read."""
+    svc = service_over(tmp_path, ENGLISH, GlossEmbedder())
+    s = svc.searcher
+    opened = []
+
+    class Spy(Dictionary):
+        def lookup(self, word):
+            opened.append(word)
+            return super().lookup(word)
+
+    spied = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                     crosslingual=s.crosslingual, dictionaries={"arabic": Spy({"camel": ("الهجن",)})})
+    assert spied._translated_terms("camel falcon") == {}
+    hits = spied.search("camel falcon", k=2)
+    assert hits[0].article_id == "falcon-en" and opened == []
+
+
 def test_the_service_opens_each_dictionary_for_its_language(tmp_path, fake_embedder):
     """build_service gives the English-Arabic file English headwords and the Arabic-English one Arabic headwords."""
     from khabar.app import build_service, open_index
