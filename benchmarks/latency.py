@@ -1,4 +1,5 @@
-"""Query latency in a warm process over an existing index, plus the cold start of `khabar ask`.
+"""Query latency in a warm process over an existing index, plus the cold start of `khabar ask` and the first
+questions of a fresh process with and without `AnswerService.warm_up` (what the bot and the REPL run at start).
 
     KHABAR_HOME=/path/to/indexed/home python3 benchmarks/latency.py [--repeat 3] [--json]
 """
@@ -6,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -41,11 +43,36 @@ QUESTIONS = [
 
 
 
+FIRST = (QUESTIONS[10], QUESTIONS[0])  # an English and an Arabic question, in that order
+
+
+def first_questions(warm: bool) -> dict:
+    """ms for the first English and then the first Arabic question of a fresh service (and the warm-up's s)."""
+    from khabar.app import build_service
+    from khabar.settings import get_settings
+
+    service = build_service(get_settings())
+    out = {}
+    if warm:
+        t = time.perf_counter()
+        service.warm_up()
+        out["warm_up_s"] = round(time.perf_counter() - t, 2)
+    for name, q in zip(("english_ms", "arabic_ms"), FIRST):
+        t = time.perf_counter()
+        service.ask(q)
+        out[name] = round((time.perf_counter() - t) * 1000)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--first", choices=("cold", "warm"), help=argparse.SUPPRESS)  # one fresh process's part
     args = ap.parse_args()
+    if args.first:
+        print(json.dumps(first_questions(args.first == "warm")))
+        return 0
 
     t = time.perf_counter()
     cold = subprocess.run([sys.executable, "-m", "khabar", "ask", QUESTIONS[0], "--json"], capture_output=True,
@@ -55,11 +82,21 @@ def main() -> int:
         sys.stderr.write(cold.stderr)
         return 1
 
+    first = {}
+    for kind in ("cold", "warm"):
+        proc = subprocess.run([sys.executable, __file__, "--first", kind], capture_output=True, text=True,
+                              env=dict(os.environ))
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            return 1
+        first[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+
     from khabar.app import build_service
     from khabar.settings import get_settings
 
     service = build_service(get_settings())
-    service.ask(QUESTIONS[0])  # warm-up: lazy model sessions, caches
+    service.warm_up()  # as the bot and the REPL do at start
+    service.ask(QUESTIONS[0])  # and one question: caches
     search_ms, ask_ms = [], []
     forget = service.embedder.clear_query_cache  # each timed call embeds its question, as a new one would
     for _ in range(args.repeat):
@@ -79,6 +116,8 @@ def main() -> int:
         "ask_p50_ms": pct(ask_ms, 0.5), "ask_p95_ms": pct(ask_ms, 0.95),
         "search_mean_ms": round(statistics.mean(search_ms), 1), "ask_mean_ms": round(statistics.mean(ask_ms), 1),
         "cold_ask_s": round(cold_s, 2),
+        "first_questions_ms": {kind: {k: v for k, v in f.items() if k.endswith("_ms")} for kind, f in first.items()},
+        "warm_up_s": first["warm"]["warm_up_s"],
     }
     emit(res, args.json)
     return 0

@@ -88,12 +88,15 @@ class KhabarBot(discord.Client):
         self.allowed_channels = settings.allowed_channel_ids
         self.reindex_lock = asyncio.Lock()
         self._sources: tuple[float, dict[str, int]] | None = None
+        self.warm_up_task: asyncio.Task | None = None
         register_commands(self)
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         self.add_view(ExpiredButtons())  # catches clicks on buttons of answers no longer in memory
+        # the first question after a start would otherwise wait 1-2.6 s for the model graphs and indexes
+        self.warm_up_task = asyncio.create_task(asyncio.to_thread(self.service.warm_up), name="khabar-warm-up")
         guild_id = self.settings.discord_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)

@@ -13,6 +13,7 @@ import os
 import re
 import select
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -352,6 +353,9 @@ def run_repl(service, *, bidi: str = "auto", stdin: TextIO | None = None, stdout
     state = ReplState(bidi=resolve_bidi(bidi, isatty=tty_out))
 
     if interactive:
+        # the models and indexes load while the first question is typed (3 s at 30k articles); not a daemon
+        # thread, so an early /quit waits for it rather than shut the interpreter down under native code
+        threading.Thread(target=service.warm_up, name="khabar-warm-up").start()
         save_history = _setup_readline(history_path or history_file())
 
         def read_line(prompt: str) -> str:

@@ -175,6 +175,20 @@ class Searcher:
         self.last_timings = timings
         return hits
 
+    def warm_up(self) -> None:
+        """Load now what the first question would wait for: the query graph, the vector index, the BM25
+        weights and, for the scripts the corpus holds, the term vectors and dictionaries."""
+        counts = self.lexical.script_counts()
+        self.store.query(self.embedder.embed_queries(["warm-up"])[0], k=1)
+        if not counts["arabic"]:
+            return  # nothing is ever translated (`_translated_terms`)
+        if self.crosslingual is not None:
+            len(self.crosslingual)
+        mixed = self._other_script("خبر") == "latin"  # Arabic questions also search the English articles
+        for script in ("arabic", "latin") if mixed else ("arabic",):
+            if (dictionary := self.dictionaries.get(script)) is not None:
+                len(dictionary)
+
     def _other_script(self, query: str) -> str:
         """The corpus's other script when the question should also search it ("" for a one-language corpus)."""
         if self.config.cross_script_bonus <= 0 or not getattr(self.store, "scripts_recorded", False):

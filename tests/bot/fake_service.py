@@ -28,6 +28,7 @@ class FakeAnswerService:
         self.articles = {a.article_id: a for a in articles}
         self.delay = delay
         self.calls: list[dict] = []
+        self.warmed_up = False
         self._lock = threading.Lock()
         self.sentences = [
             (a, m.start(), m.end())
@@ -55,6 +56,9 @@ class FakeAnswerService:
             n=n, article_id=a.article_id, title=a.title, source=a.source, agency=a.agency, city=a.city,
             date=a.date, url=a.url, path=a.path, quote=a.text[start:end], start=start, end=end, score=score,
         )
+
+    def warm_up(self) -> None:
+        self.warmed_up = True
 
     def ask(self, question: str, *, k: int = 5, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         with self._lock:

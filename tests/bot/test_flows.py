@@ -349,3 +349,25 @@ async def test_hostile_questions_get_one_helpful_reply(discord_env, fake_service
     assert_no_pings(env.sent)
     for text in strings(replies[0].body):
         assert "@everyone" not in text and "```" not in text and "<@&1>" not in text
+
+
+async def test_the_bot_warms_the_service_up_in_the_background(discord_env, seed_article):
+    """A question that arrives while the models are still loading is answered; the warm-up finishes after."""
+    import asyncio
+    import threading
+
+    release = threading.Event()
+
+    class SlowStart(FakeAnswerService):
+        def warm_up(self):
+            release.wait(10)
+            super().warm_up()
+
+    service = SlowStart([seed_article])
+    env = await discord_env(service)
+    await env.say(f"{env.mention()} {QUESTION_AR}")
+    assert [s for s in env.sent if s.via == "channel" and s.body.get("embeds")]
+    assert not env.bot.warm_up_task.done() and not service.warmed_up
+    release.set()
+    await asyncio.wait_for(env.bot.warm_up_task, 10)
+    assert service.warmed_up

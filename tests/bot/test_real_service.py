@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.bot.test_flows import assert_no_pings
@@ -23,7 +25,8 @@ def real_service(tmp_path_factory, shared_dir):
     return service
 
 
-async def test_mention_and_slash_ask_with_the_real_service(discord_env, real_service):
+async def test_mention_and_slash_ask_with_the_real_service(discord_env, real_service, caplog):
+    caplog.set_level(logging.INFO, logger="retrieval.service")
     env = await discord_env(real_service)
     await env.say(f"{env.mention()} {QUESTION_AR}")
     replies = [s for s in env.sent if s.via == "channel" and s.body.get("embeds")]
@@ -43,6 +46,8 @@ async def test_mention_and_slash_ask_with_the_real_service(discord_env, real_ser
     follow = [s for s in sent[1:] if s.method == "POST"]
     assert follow and follow[-1].body["embeds"]
     assert_no_pings(env.sent + sent)
+    await env.bot.warm_up_task  # the real warm-up, run beside these questions
+    assert "models and indexes loaded" in caplog.text and "warming up failed" not in caplog.text
 
 
 async def test_a_greeting_gets_a_hint_in_place_not_a_quoted_passage(discord_env, real_service):

@@ -79,7 +79,7 @@ def test_repl_session_through_a_pty(repl, indexed_home):
     assert "/help" in repl.banner
 
     out = repl.send("ماذا قال شي جين بينغ عن العلاقات مع روسيا؟")
-    assert "Traceback" not in out
+    assert "Traceback" not in out and "warming up failed" not in repl.banner + out  # the background warm-up
     if "[1]" in out and "المصادر" in out:  # answered: the citation names the seed article
         assert SEED_ID in out
         assert "شي" in out.split("المصادر", 1)[1]

@@ -378,3 +378,43 @@ def test_a_few_stray_english_chunks_do_not_make_a_corpus_mixed(mixed_service):
         return Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
                         config=SearchConfig(cross_script_min_share=min_share))._other_script("الصقر")
     assert other(share) == "latin" and other(share + 0.01) == ""
+
+
+def test_warm_up_reads_the_term_vectors_and_both_dictionaries_of_a_mixed_corpus(mixed_service, tmp_path):
+    """After the warm-up a first English or Arabic question reads no file: they can even be deleted."""
+    import shutil
+
+    from retrieval.crosslingual import CrossLingualTerms
+    from retrieval.dictionary import Dictionary
+    from tests.retrieval.conftest import write_dictd
+
+    s = mixed_service.searcher
+    vectors = Path(shutil.copy(s.crosslingual.path, tmp_path / "crosslingual.npz"))
+    fresh = CrossLingualTerms.load(vectors, model=s.crosslingual.model, analyzer=s.crosslingual.analyzer)
+    en_ar = Dictionary.open(write_dictd(tmp_path / "en-ar", {"falcon": "الصقر"}))
+    ar_en = Dictionary.open(write_dictd(tmp_path / "ar-en", {"الصقر": "Falcon"}), source="ar")
+    warm = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                    crosslingual=fresh, dictionaries={"arabic": en_ar, "latin": ar_en})
+    warm.warm_up()
+    for path in tmp_path.iterdir():
+        path.unlink()
+    assert len(fresh) == len(s.crosslingual) > 0
+    assert en_ar.lookup("falcon") == ("الصقر",) and ar_en.lookup("الصقر") == ("Falcon",)
+    assert warm.search("falcon", k=1)[0].article_id in ("falcon-riyadh", "falcon-okaz", "falcon-en")
+
+
+def test_warm_up_of_an_english_corpus_leaves_the_dictionary_unread(tmp_path):
+    from retrieval.dictionary import Dictionary
+
+    svc = service_over(tmp_path, ENGLISH, GlossEmbedder())
+    read = []
+
+    class Spy(Dictionary):
+        def _read(self):
+            read.append(self.path)
+            return super()._read()
+
+    s = svc.searcher
+    Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+             dictionaries={"arabic": Spy.open(tmp_path / "none.index")}).warm_up()
+    assert read == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -194,3 +195,15 @@ def test_a_date_in_the_question_keeps_undated_articles_and_says_so(service, tmp_
     strict = Filters(since="2015-07-01", until="2015-07-31")
     assert {h.article_id for h in service.search("إيرادات قناة السويس", k=5, filters=strict)} == {"july"}
     assert not any("2015-07-01" in w for w in service.ask("إيرادات قناة السويس", filters=strict).warnings)
+
+
+def test_warm_up_logs_what_it_loaded_and_a_failure_only_logs(loaded, caplog):
+    """If the warm-up fails, the first question loads what it needs instead; nothing is raised."""
+    from retrieval.service import AnswerService
+
+    with caplog.at_level(logging.INFO, logger="retrieval.service"):
+        loaded.warm_up()
+    assert "models and indexes loaded" in caplog.text
+    broken = AnswerService(searcher=None, indexer=loaded.indexer, manifest=loaded.manifest, embedder=loaded.embedder)
+    broken.warm_up()  # no searcher at all
+    assert "warming up failed" in caplog.text
