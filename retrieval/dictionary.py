@@ -116,13 +116,13 @@ class Dictionary:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def lookup(self, word: str) -> tuple[str, ...]:
+    def lookup(self, word: str, *, inflected: bool = True) -> tuple[str, ...]:
         """Translations of `word`, case and spelling aside: of the first of its base forms the dictionary has
-        (English), or of the first of its stems written with or without «ال», both pooled (Arabic: «مدينة»
-        alone is "Polis", «المدينة» is "City")."""
+        (English; only the word itself when not `inflected`), or of the first of its stems written with or
+        without «ال», both pooled (Arabic: «مدينة» alone is "Polis", «المدينة» is "City")."""
         entries = self.entries
         if self.source == "en":
-            for form in base_forms(word.lower()):
+            for form in base_forms(word.lower()) if inflected else (word.lower(),):
                 if form in entries:
                     return entries[form]
             return ()

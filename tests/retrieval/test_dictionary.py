@@ -116,6 +116,23 @@ def test_the_dictionary_translates_first_and_the_term_vectors_the_rest(gloss_ser
     assert bare._translated_terms("Camels of Taif") == {camel: 1.0, taif: 1.0}
 
 
+def test_a_capitalised_word_after_the_first_is_a_name_looked_up_as_written(gloss_service):
+    """"Wales" would otherwise be found as "wale" (a mark); a first word is capitalised anyway, so it is not."""
+    s = gloss_service.searcher
+    camel = terms("الهجن")[0]
+    d = Dictionary({"wale": ("الهجن",)})
+    assert d.lookup("Wales") == ("الهجن",) and d.lookup("Wales", inflected=False) == ()
+    asked = []
+    inner = d.lookup
+    d.lookup = lambda word, inflected=True: asked.append((word, inflected)) or inner(word, inflected=inflected)
+    with_dict = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                         dictionaries={"arabic": d})
+    assert with_dict._translated_terms("rain over Wales") == {}
+    assert with_dict._translated_terms("Wales rain")[camel] == 1.0
+    assert with_dict._translated_terms("rain over wales")[camel] == 1.0  # typed in lower case: a word
+    assert ("wales", False) in asked and asked.count(("wales", True)) == 2
+
+
 def test_a_mixed_corpus_looks_words_up_in_the_dictionary_of_their_language(mixed_service):
     """English words for the Arabic articles in the English-Arabic dictionary, Arabic ones for the English
     articles in the Arabic-English one; each dictionary only ever sees words of its own language."""
@@ -124,7 +141,7 @@ def test_a_mixed_corpus_looks_words_up_in_the_dictionary_of_their_language(mixed
 
     def spy(d: Dictionary, into: str) -> Dictionary:
         inner = d.lookup
-        d.lookup = lambda word: asked[into].append(word if isinstance(word, str) else word[0]) or inner(word)
+        d.lookup = lambda word, inflected=True: asked[into].append(word) or inner(word, inflected=inflected)
         return d
 
     en_ar = spy(Dictionary({"falcon": ("الصقر",)}), "arabic")
