@@ -46,14 +46,28 @@ QUESTIONS = [
 FIRST = (QUESTIONS[10], QUESTIONS[0])  # an English and an Arabic question, in that order
 
 
-def first_questions(warm: bool) -> dict:
-    """ms for the first English and then the first Arabic question of a fresh service (and the warm-up's s)."""
+def rss_mb() -> int:
+    """This process's resident memory in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def first_questions(kind: str) -> dict:
+    """One fresh service: ms for its first English and then its first Arabic question, cold or after the
+    warm-up; or ("memory") its RSS after an Arabic question and again after the warm-up (the English side)."""
     from khabar.app import build_service
     from khabar.settings import get_settings
 
     service = build_service(get_settings())
+    if kind == "memory":
+        service.ask(FIRST[1])
+        before = rss_mb()
+        service.warm_up()
+        return {"rss_arabic_only_mb": before, "rss_after_warm_up_mb": rss_mb()}
     out = {}
-    if warm:
+    if kind == "warm":
         t = time.perf_counter()
         service.warm_up()
         out["warm_up_s"] = round(time.perf_counter() - t, 2)
@@ -68,10 +82,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--first", choices=("cold", "warm"), help=argparse.SUPPRESS)  # one fresh process's part
+    ap.add_argument("--first", choices=("cold", "warm", "memory"), help=argparse.SUPPRESS)  # one fresh process
     args = ap.parse_args()
     if args.first:
-        print(json.dumps(first_questions(args.first == "warm")))
+        print(json.dumps(first_questions(args.first)))
         return 0
 
     t = time.perf_counter()
@@ -83,7 +97,7 @@ def main() -> int:
         return 1
 
     first = {}
-    for kind in ("cold", "warm"):
+    for kind in ("cold", "warm", "memory"):
         proc = subprocess.run([sys.executable, __file__, "--first", kind], capture_output=True, text=True,
                               env=dict(os.environ))
         if proc.returncode != 0:
@@ -116,8 +130,8 @@ def main() -> int:
         "ask_p50_ms": pct(ask_ms, 0.5), "ask_p95_ms": pct(ask_ms, 0.95),
         "search_mean_ms": round(statistics.mean(search_ms), 1), "ask_mean_ms": round(statistics.mean(ask_ms), 1),
         "cold_ask_s": round(cold_s, 2),
-        "first_questions_ms": {kind: {k: v for k, v in f.items() if k.endswith("_ms")} for kind, f in first.items()},
-        "warm_up_s": first["warm"]["warm_up_s"],
+        "first_questions": {kind: first[kind] for kind in ("cold", "warm")},
+        **first["memory"],
     }
     emit(res, args.json)
     return 0

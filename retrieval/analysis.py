@@ -126,6 +126,18 @@ def latin_words(text: str, *, cased: bool = False) -> list[str]:
     return [(w if cased else low) for low, w in kept.items() if len(low) > 1 and low not in EN_STOP]
 
 
+def latin_names(text: str) -> set[str]:
+    """Lower-cased Latin words written capitalised other than at a sentence's start: names, more likely than not
+    ("Where is Wales?": a dictionary should not read it as "wale")."""
+    text = unicodedata.normalize("NFKC", text)
+    out = set()
+    for m in _TOKEN.finditer(text):
+        word, before = m.group(), text[: m.start()].rstrip()
+        if word[:1].isupper() and _LATIN.search(word) and before and before[-1] not in ".?!؟":
+            out.add(word.lower())
+    return out
+
+
 def _tokens(text: str) -> list[str]:
     # Tokenise the diacritic-free text as written; normalisation happens per token (after stemming).
     return _TOKEN.findall(strip_diacritics(unicodedata.normalize("NFKC", text)))

@@ -11,7 +11,7 @@ import numpy as np
 
 from corpus.fingerprint import CONTAINED_SHARE, NEAR_DUPLICATE_BITS, Story, hamming, same_story
 from corpus.models import Article
-from retrieval.analysis import SCRIPTS, arabic_words, latin_words, term_script, text_script
+from retrieval.analysis import SCRIPTS, arabic_words, latin_names, latin_words, term_script, text_script
 from retrieval.fusion import fuse, fuse_pools, lexical_weight, rrf
 from retrieval.models import Filters, Hit, Passage
 
@@ -176,18 +176,18 @@ class Searcher:
         return hits
 
     def warm_up(self) -> None:
-        """Load now what the first question would wait for: the query graph, the vector index, the BM25
-        weights and, for the scripts the corpus holds, the term vectors and dictionaries."""
+        """Run each lazy step of a search once, so the first question after a start does not wait for it."""
         counts = self.lexical.script_counts()
         self.store.query(self.embedder.embed_queries(["warm-up"])[0], k=1)
         if not counts["arabic"]:
             return  # nothing is ever translated (`_translated_terms`)
-        if self.crosslingual is not None:
-            len(self.crosslingual)
         mixed = self._other_script("خبر") == "latin"  # Arabic questions also search the English articles
-        for script in ("arabic", "latin") if mixed else ("arabic",):
-            if (dictionary := self.dictionaries.get(script)) is not None:
+        for into, word in (("arabic", "news"), ("latin", "خبر")) if mixed else (("arabic", "news"),):
+            if (dictionary := self.dictionaries.get(into)) is not None:
                 len(dictionary)
+            self._translate([word], into)
+            if mixed and counts[into] <= MEMORY_POOL_MAX:
+                self._pool(into)
 
     def _other_script(self, query: str) -> str:
         """The corpus's other script when the question should also search it ("" for a one-language corpus)."""
@@ -270,26 +270,24 @@ class Searcher:
         """BM25 terms for a query with Latin words the index does not know (or, `into` a script, with any
         words of the other script): its own known terms at weight 1 plus the index terms nearest each such
         word ({} when no word needs translating, or it fails; `into` a script, the known terms alone then)."""
-        if not into and (self.crosslingual is None and "arabic" not in self.dictionaries
+        if not into and ((self.crosslingual is None and "arabic" not in self.dictionaries)
                          or not self.lexical.script_counts()["arabic"]):
             return {}  # nothing to translate with, or an index with no Arabic text to translate into
         vocab, analyze = self.lexical.vocab, self.lexical.analyzer
-        names: set[str] = set()
         if into == "latin":
             words = arabic_words(query)
         else:
             # each word lower-cased and as written, the closer-matching spelling used: e5 is cased, and "Yemen"
             # finds «اليمن» where "yemen" finds only sound-alikes (README: XQuAD en→ar unchanged within a question)
             words = []
-            for i, written in enumerate(latin_words(query, cased=True)):
+            for written in latin_words(query, cased=True):
                 low = written.lower()
                 if not low.isdigit() and (t := analyze(low)) and (into or t[0] not in vocab):
                     words.append(low if written == low else (low, written))
-                    if i and written != low:
-                        names.add(low)  # capitalised after the first word: "Wales" is not "wale" (a mark)
         target = into or "arabic"
         out: dict[str, float] = {}
         if words and (dictionary := self.dictionaries.get(target)) is not None:
+            names = latin_names(query) if target == "arabic" else set()
             out, words = self._dictionary_terms(words, dictionary, target, names=names)
         for term, w in (self._translate(words, target) if words else {}).items():
             out[term] = max(out.get(term, 0.0), w)

@@ -365,9 +365,11 @@ async def test_the_bot_warms_the_service_up_in_the_background(discord_env, seed_
 
     service = SlowStart([seed_article])
     env = await discord_env(service)
-    await env.say(f"{env.mention()} {QUESTION_AR}")
-    assert [s for s in env.sent if s.via == "channel" and s.body.get("embeds")]
-    assert not env.bot.warm_up_task.done() and not service.warmed_up
-    release.set()
+    try:
+        await env.say(f"{env.mention()} {QUESTION_AR}")
+        assert [s for s in env.sent if s.via == "channel" and s.body.get("embeds")]
+        assert not env.bot.warm_up_task.done() and not service.warmed_up
+    finally:
+        release.set()
     await asyncio.wait_for(env.bot.warm_up_task, 10)
     assert service.warmed_up

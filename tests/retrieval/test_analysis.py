@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.analysis import STEMMERS, analyzer, terms, text_script
+from retrieval.analysis import STEMMERS, analyzer, latin_names, terms, text_script
 
 
 def test_diacritics_tatweel_and_hamza_forms_fold_to_one_term():
@@ -99,3 +99,10 @@ def test_term_words_pair_each_indexed_term_with_its_written_word():
     assert [t for t, _ in pairs] == [t for t in terms(text) if t != "2015"]  # numbers are not words to translate
     assert ("falcon", "Falcons") in pairs and (terms("والصقور")[0], "والصقور") in pairs
     assert arabic_words("ما هو الصقر؟ الصقر طائر جارح") == ["الصقر", "طائر", "جارح"]  # stopwords out, each once
+
+
+def test_latin_names_are_capitalised_words_not_at_a_sentence_start():
+    assert latin_names("Where is Wales?") == {"wales"}
+    assert latin_names("ماذا حدث في Wales") == {"wales"}
+    assert latin_names("Wales beat England. Rain fell") == {"england"}
+    assert latin_names("rain over wales, and iPhone sales") == set()

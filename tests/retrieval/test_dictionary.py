@@ -128,6 +128,7 @@ def test_a_capitalised_word_after_the_first_is_a_name_looked_up_as_written(gloss
     with_dict = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
                          dictionaries={"arabic": d})
     assert with_dict._translated_terms("rain over Wales") == {}
+    assert with_dict._translated_terms("Where is Wales?") == {}  # stopwords before it still make it a name
     assert with_dict._translated_terms("Wales rain")[camel] == 1.0
     assert with_dict._translated_terms("rain over wales")[camel] == 1.0  # typed in lower case: a word
     assert ("wales", False) in asked and asked.count(("wales", True)) == 2
@@ -166,18 +167,20 @@ def test_an_english_only_corpus_never_reads_the_english_arabic_dictionary(tmp_pa
     """With no Arabic text to translate into, an English word the index lacks costs no dictionary read."""
     svc = service_over(tmp_path, ENGLISH, GlossEmbedder())
     s = svc.searcher
-    opened = []
+    read = []
 
     class Spy(Dictionary):
-        def lookup(self, word):
-            opened.append(word)
-            return super().lookup(word)
+        def _read(self):
+            read.append(self.path)
+            return super()._read()
 
+    dictionary = Spy.open(write_dictd(tmp_path / "en-ar", {"camel": "الهجن"}))
     spied = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
-                     crosslingual=s.crosslingual, dictionaries={"arabic": Spy({"camel": ("الهجن",)})})
+                     crosslingual=s.crosslingual, dictionaries={"arabic": dictionary})
     assert spied._translated_terms("camel falcon") == {}
     hits = spied.search("camel falcon", k=2)
-    assert hits[0].article_id == "falcon-en" and opened == []
+    assert hits[0].article_id == "falcon-en" and read == []
+    assert dictionary.lookup("camel") == ("الهجن",) and len(read) == 1  # the spy sees a read when there is one
 
 
 def test_the_service_opens_each_dictionary_for_its_language(tmp_path, fake_embedder):
@@ -198,7 +201,7 @@ def test_a_broken_dictionary_falls_back_to_the_term_vectors(gloss_service, caplo
     s = gloss_service.searcher
 
     class Broken:
-        def lookup(self, word):
+        def lookup(self, word, **_):
             raise RuntimeError("bad file")
 
     broken = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,

@@ -403,18 +403,26 @@ def test_warm_up_reads_the_term_vectors_and_both_dictionaries_of_a_mixed_corpus(
     assert warm.search("falcon", k=1)[0].article_id in ("falcon-riyadh", "falcon-okaz", "falcon-en")
 
 
-def test_warm_up_of_an_english_corpus_leaves_the_dictionary_unread(tmp_path):
+def test_warm_up_reads_only_the_dictionaries_a_one_language_corpus_uses(service, tmp_path):
+    """Arabic articles: the English-Arabic dictionary only; English articles: neither."""
     from retrieval.dictionary import Dictionary
 
-    svc = service_over(tmp_path, ENGLISH, GlossEmbedder())
     read = []
 
     class Spy(Dictionary):
         def _read(self):
-            read.append(self.path)
+            read.append(self.source)
             return super()._read()
 
-    s = svc.searcher
-    Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
-             dictionaries={"arabic": Spy.open(tmp_path / "none.index")}).warm_up()
+    def warm(svc):
+        s = svc.searcher
+        Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
+                 dictionaries={"arabic": Spy.open(tmp_path / "en-ar.index"),
+                               "latin": Spy.open(tmp_path / "ar-en.index", source="ar")}).warm_up()
+
+    warm(service)
+    assert read == ["en"]
+    read.clear()
+    (tmp_path / "english").mkdir()
+    warm(service_over(tmp_path / "english", ENGLISH, GlossEmbedder()))
     assert read == []
