@@ -95,7 +95,7 @@ class KhabarBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_view(ExpiredButtons())  # catches clicks on buttons of answers no longer in memory
-        # the first question after a start would otherwise wait 1-2.6 s for the model graphs and indexes; a
+        # the first question after a start would otherwise wait up to 3 s for the model graphs and indexes; a
         # stop during it waits for the thread (asyncio.run's executor shutdown) rather than cut native code off
         self.warm_up_task = asyncio.create_task(asyncio.to_thread(self.service.warm_up), name="khabar-warm-up")
         guild_id = self.settings.discord_guild_id

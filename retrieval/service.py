@@ -111,7 +111,7 @@ class AnswerService:
         return self.searcher.search(q, k=max(1, min(k, 50)), filters=f, mode=mode)
 
     def warm_up(self) -> None:
-        """Load the model graphs and indexes now: the first question otherwise waits 1-2.6 s for them at 30k
+        """Load the model graphs and indexes now: the first question otherwise waits up to 3 s for them at 30k
         articles (README). Front ends that wait for questions run this in the background."""
         t = time.perf_counter()
         try:
