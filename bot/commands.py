@@ -166,7 +166,6 @@ async def run_reindex(bot: "KhabarBot", interaction: discord.Interaction) -> Non
     Returns only when the ingest is over, so /reindex stays locked while it runs. An interaction token lives
     15 minutes: after that progress is only logged and the summary is posted in the channel instead.
     """
-    paths = [bot.settings.khabar_corpus_path] if bot.settings.khabar_corpus_path else None
     latest: dict = {}
     progress = latest.update  # called from the worker thread; dict.update of a fresh dict is atomic enough here
     started = time.monotonic()
@@ -180,7 +179,8 @@ async def run_reindex(bot: "KhabarBot", interaction: discord.Interaction) -> Non
         except discord.HTTPException as exc:  # the ingest goes on whatever Discord says
             log.warning("could not show reindex progress (%s)", exc.status)
 
-    task = asyncio.create_task(asyncio.to_thread(bot.service.reindex, paths, progress))
+    # no paths: the service's own KHABAR_CORPUS_PATH, already split at os.pathsep as `khabar ingest` splits it
+    task = asyncio.create_task(asyncio.to_thread(bot.service.reindex, None, progress))
     await show(t("reindex_start", "both"))
     shown: dict = {}
     while not task.done():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -67,3 +68,21 @@ async def test_an_unknown_source_is_refused_in_the_askers_language(discord_env, 
     sent = await env.slash("ask", question=QUESTION_AR, source="no-such-paper")
     text = " ".join(str(s.body) for s in sent)
     assert "لا توجد مقالات من المصدر «no-such-paper»" in text and "شينخوا" not in text
+
+
+async def test_reindex_ingests_every_folder_of_the_corpus_path(discord_env, shared_dir, tmp_path):
+    """KHABAR_CORPUS_PATH may name several places, separated as PATH is; /reindex ingests them all."""
+    import discord
+
+    from khabar.app import build_service
+    from khabar.settings import get_settings
+
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"id": "x1", "title": "النفط", "text": "ارتفعت أسعار النفط في الرياض اليوم."}\n', encoding="utf-8")
+    corpus = os.pathsep.join([str(shared_dir / "corpus" / "seed"), str(extra)])
+    settings = get_settings(_env_file=None, khabar_home=tmp_path / "home", chroma_host="", khabar_corpus_path=corpus)
+    service = build_service(settings)
+    env = await discord_env(service, khabar_corpus_path=corpus)
+    sent = await env.slash("reindex", permissions=discord.Permissions(manage_guild=True))
+    assert "finished" in [s for s in sent if s.method == "PATCH"][-1].body["content"]
+    assert service.stats()["articles"] == 2
