@@ -3,7 +3,7 @@ PYTHON ?= python3
 CORPUS ?= ../shared/corpus/seed
 export PYTHON
 
-.PHONY: setup run ingest repl test test-fast bench lint
+.PHONY: setup run test test-fast bench
 
 setup:
 	bash scripts/setup.sh

@@ -194,3 +194,25 @@ def test_eval_on_a_mixed_language_corpus_reaches_the_other_language(tmp_path, sh
     assert on["mix"]["recall@1"] >= off["mix"]["recall@1"] + 0.15, runs  # English paragraphs, Arabic questions
     assert on["mix"]["recall@5"] >= off["mix"]["recall@5"] + 0.15, runs
     assert on["contexts"]["recall@1"] >= off["contexts"]["recall@1"] - 0.05, runs  # Arabic ones barely move
+
+
+def test_khabar_discord_logs_at_log_level_and_says_when_it_is_not_one(monkeypatch, tmp_path, caplog, capsys):
+    """The bot is long-running: LOG_LEVEL from .env decides what it logs when -v does not."""
+    import logging
+
+    from khabar.cli import main
+
+    monkeypatch.setenv("KHABAR_HOME", str(tmp_path))
+    root = logging.getLogger()
+    before = root.level
+    try:
+        monkeypatch.setenv("LOG_LEVEL", "debug")
+        assert main(["discord", "--dry-run", "--json"]) == 0
+        assert root.level == logging.DEBUG
+        root.setLevel(logging.WARNING)
+        monkeypatch.setenv("LOG_LEVEL", "chatty")
+        assert main(["discord", "--dry-run", "--json"]) == 0
+        assert root.level == logging.WARNING and "LOG_LEVEL='chatty' is not a logging level" in caplog.text
+    finally:
+        root.setLevel(before)
+    assert '"commands"' in capsys.readouterr().out
