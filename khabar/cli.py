@@ -202,12 +202,13 @@ def cmd_discord(args) -> int:
     from bot.runner import run_discord
 
     settings = _settings(args)
-    level = logging.getLevelName(settings.log_level.strip().upper())
-    if not args.verbose and isinstance(level, int):  # a long-running bot logs at LOG_LEVEL (default INFO)
-        logging.getLogger().setLevel(level)
-    elif not args.verbose:
-        log.warning("LOG_LEVEL=%r is not a logging level (DEBUG, INFO, WARNING, ERROR); using WARNING",
-                    settings.log_level)
+    if not args.verbose:  # a long-running bot logs at LOG_LEVEL (default INFO)
+        level = logging.getLevelName(settings.log_level.strip().upper())
+        if isinstance(level, int):
+            logging.getLogger().setLevel(level)
+        else:
+            log.warning("LOG_LEVEL=%r is not a logging level (DEBUG, INFO, WARNING, ERROR); using WARNING",
+                        settings.log_level)
     return run_discord(settings, sync=args.sync, dry_run=args.dry_run, json=args.json)
 
 

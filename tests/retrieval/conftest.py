@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.dictionary import Dictionary
+
 DAY = "2015-07-23"
 
 
@@ -121,6 +123,16 @@ def b64(n: int) -> str:
         n //= 64
         if not n:
             return out
+
+
+class ReadCounter(Dictionary):
+    """A Dictionary that counts the reads of its files, for tests of what loads when."""
+
+    reads = 0
+
+    def _read(self):
+        self.reads += 1
+        return super()._read()
 
 
 def write_dictd(base: Path, entries: dict[str, str], *, compressed: bool = True) -> Path:

@@ -12,7 +12,7 @@ from retrieval.analysis import terms
 from retrieval.dictionary import Dictionary, arabic_stems, base_forms, parse_entry
 from retrieval.search import SearchConfig, Searcher
 from tests.fakes import GlossEmbedder
-from tests.retrieval.conftest import service_over, write_dictd
+from tests.retrieval.conftest import ReadCounter, service_over, write_dictd
 from tests.retrieval.test_search import ARTICLES, ENGLISH
 
 @pytest.fixture(scope="module")
@@ -167,20 +167,13 @@ def test_an_english_only_corpus_never_reads_the_english_arabic_dictionary(tmp_pa
     """With no Arabic text to translate into, an English word the index lacks costs no dictionary read."""
     svc = service_over(tmp_path, ENGLISH, GlossEmbedder())
     s = svc.searcher
-    read = []
-
-    class Spy(Dictionary):
-        def _read(self):
-            read.append(self.path)
-            return super()._read()
-
-    dictionary = Spy.open(write_dictd(tmp_path / "en-ar", {"camel": "الهجن"}))
+    dictionary = ReadCounter.open(write_dictd(tmp_path / "en-ar", {"camel": "الهجن"}))
     spied = Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
                      crosslingual=s.crosslingual, dictionaries={"arabic": dictionary})
     assert spied._translated_terms("camel falcon") == {}
     hits = spied.search("camel falcon", k=2)
-    assert hits[0].article_id == "falcon-en" and read == []
-    assert dictionary.lookup("camel") == ("الهجن",) and len(read) == 1  # the spy sees a read when there is one
+    assert hits[0].article_id == "falcon-en" and dictionary.reads == 0
+    assert dictionary.lookup("camel") == ("الهجن",) and dictionary.reads == 1  # the counter sees a real read
 
 
 def test_the_service_opens_each_dictionary_for_its_language(tmp_path, fake_embedder):

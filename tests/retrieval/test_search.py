@@ -405,24 +405,17 @@ def test_warm_up_reads_the_term_vectors_and_both_dictionaries_of_a_mixed_corpus(
 
 def test_warm_up_reads_only_the_dictionaries_a_one_language_corpus_uses(service, tmp_path):
     """Arabic articles: the English-Arabic dictionary only; English articles: neither."""
-    from retrieval.dictionary import Dictionary
+    from tests.retrieval.conftest import ReadCounter
 
-    read = []
-
-    class Spy(Dictionary):
-        def _read(self):
-            read.append(self.source)
-            return super()._read()
-
-    def warm(svc):
+    def warm(svc) -> tuple[int, int]:
+        """(reads of the English-Arabic dictionary, of the Arabic-English one) by one warm-up."""
         s = svc.searcher
+        en_ar = ReadCounter.open(tmp_path / "en-ar.index")
+        ar_en = ReadCounter.open(tmp_path / "ar-en.index", source="ar")
         Searcher(store=s.store, lexical=s.lexical, manifest=s.manifest, embedder=s.embedder,
-                 dictionaries={"arabic": Spy.open(tmp_path / "en-ar.index"),
-                               "latin": Spy.open(tmp_path / "ar-en.index", source="ar")}).warm_up()
+                 dictionaries={"arabic": en_ar, "latin": ar_en}).warm_up()
+        return en_ar.reads, ar_en.reads
 
-    warm(service)
-    assert read == ["en"]
-    read.clear()
+    assert warm(service) == (1, 0)
     (tmp_path / "english").mkdir()
-    warm(service_over(tmp_path / "english", ENGLISH, GlossEmbedder()))
-    assert read == []
+    assert warm(service_over(tmp_path / "english", ENGLISH, GlossEmbedder())) == (0, 0)
